@@ -1,0 +1,1 @@
+"""Runs stations against a CSMS: connections, timers, the simulated clock, fleets."""

@@ -1,0 +1,1 @@
+"""The Qt skin over the engine. The only package that imports Qt."""

@@ -1,0 +1,1 @@
+"""Stations, connectors, their OCPP state machines and power models. Pure Python: no Qt, no I/O."""

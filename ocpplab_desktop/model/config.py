@@ -1,0 +1,208 @@
+"""Station configuration: what a station is, saved and loaded as a JSON template.
+
+A template is the `to_dict()` of a `StationConfig`. Validation lives here, once, so that
+the builder dialog, the scenario loader and the CLI all reject the same things with
+the same words.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+
+class OcppVersion(StrEnum):
+    V16 = "1.6"
+    V201 = "2.0.1"
+
+    @property
+    def subprotocol(self) -> str:
+        """The WebSocket subprotocol that names this version (1.6J section 3.1.2, 2.0.1 part 4 3.1.2)."""
+        return "ocpp" + self.value
+
+
+class CurrentType(StrEnum):
+    AC = "AC"
+    DC = "DC"
+
+
+# Connector types offered in the builder; the 2.0.1 ConnectorEnumType value for each.
+CONNECTOR_TYPES: dict[str, str] = {
+    "Type2": "cType2",
+    "Type1": "cType1",
+    "CCS2": "cCCS2",
+    "CCS1": "cCCS1",
+    "CHAdeMO": "cChaoJi",
+    "Schuko": "sType2",
+}
+
+
+class ConfigError(ValueError):
+    """A station configuration is invalid; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class ConnectorConfig:
+    id: int = 1
+    type: str = "Type2"
+    current_type: CurrentType = CurrentType.AC
+    phases: int = 3
+    max_current_a: float = 32.0
+    max_power_w: float = 22_080.0
+    voltage_v: float = 230.0
+
+    def problems(self, where: str) -> list[str]:
+        found = []
+        if self.type not in CONNECTOR_TYPES:
+            found.append(f"{where}: unknown connector type {self.type!r} (one of {', '.join(CONNECTOR_TYPES)})")
+        if self.current_type is CurrentType.AC and self.phases not in (1, 3):
+            found.append(f"{where}: an AC connector has 1 or 3 phases, not {self.phases}")
+        for name in ("max_current_a", "max_power_w", "voltage_v"):
+            if not getattr(self, name) > 0:
+                found.append(f"{where}: {name} must be positive, got {getattr(self, name)}")
+        return found
+
+
+@dataclass(frozen=True)
+class EvseConfig:
+    id: int = 1
+    connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(),)
+
+
+@dataclass(frozen=True)
+class VariableSetting:
+    """A 2.0.1 device-model variable value set by the template (part 2, section 3.2 'device model')."""
+
+    component: str
+    variable: str
+    value: str
+    evse_id: int | None = None
+    connector_id: int | None = None
+    instance: str | None = None
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    id: str = "CP001"
+    vendor: str = "OCPPLab"
+    model: str = "Virtual AC 22"
+    serial_number: str = "OL-0001"
+    firmware_version: str = "1.0.0"
+    ocpp_version: OcppVersion = OcppVersion.V16
+    csms_url: str | None = None  # None: the embedded mock CSMS
+    password: str | None = None  # basic auth, security profile 1
+    evses: tuple[EvseConfig, ...] = (EvseConfig(),)
+    meter_interval_s: int = 60
+    heartbeat_interval_s: int = 300
+    config_keys: dict[str, str] = field(default_factory=dict)  # 1.6 overrides
+    variables: tuple[VariableSetting, ...] = ()  # 2.0.1 overrides
+    description: str = ""
+
+    # --- derived -----------------------------------------------------------------
+    def connectors(self) -> list[tuple[int, ConnectorConfig]]:
+        """(evse id, connector) for every connector, in order."""
+        return [(evse.id, c) for evse in self.evses for c in evse.connectors]
+
+    def ocpp16_connector_id(self, evse_id: int, connector_id: int) -> int:
+        """1.6 numbers connectors 1..N over the whole station; we number them in EVSE order."""
+        for index, (e, c) in enumerate(self.connectors(), start=1):
+            if e == evse_id and c.id == connector_id:
+                return index
+        raise KeyError((evse_id, connector_id))
+
+    def max_power_w(self) -> float:
+        return sum(max(c.max_power_w for c in evse.connectors) for evse in self.evses)
+
+    # --- validation --------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Everything wrong with this configuration, each with what to fix. Empty if valid."""
+        found: list[str] = []
+        if not self.id or any(ch in self.id for ch in "/?# ") or len(self.id) > 48:
+            found.append("station id: 1 to 48 characters, without spaces, '/', '?' or '#'")
+        if self.csms_url is not None:
+            url = urlparse(self.csms_url)
+            if url.scheme not in ("ws", "wss") or not url.hostname:
+                found.append(f"CSMS URL {self.csms_url!r}: use ws://host:port/path or wss://host:port/path")
+        if self.password is not None and not (16 <= len(self.password) <= 40) and self.ocpp_version is OcppVersion.V201:
+            # 2.0.1 part 2 A00.FR.205: BasicAuthPassword is 16 to 40 characters.
+            found.append("password: OCPP 2.0.1 basic auth needs 16 to 40 characters")
+        if not self.evses:
+            found.append("a station needs at least one EVSE")
+        evse_ids = [e.id for e in self.evses]
+        if evse_ids != list(range(1, len(evse_ids) + 1)):
+            # 2.0.1 part 2 section 2.2: EVSEs are numbered 1..n without gaps.
+            found.append(f"EVSE ids must be 1..{len(evse_ids)} in order, got {evse_ids}")
+        for evse in self.evses:
+            ids = [c.id for c in evse.connectors]
+            if not ids:
+                found.append(f"EVSE {evse.id}: needs at least one connector")
+            elif ids != list(range(1, len(ids) + 1)):
+                found.append(f"EVSE {evse.id}: connector ids must be 1..{len(ids)}, got {ids}")
+            for c in evse.connectors:
+                found.extend(c.problems(f"EVSE {evse.id} connector {c.id}"))
+        for name in ("meter_interval_s", "heartbeat_interval_s"):
+            if getattr(self, name) <= 0:
+                found.append(f"{name} must be positive")
+        return found
+
+    def validate(self) -> StationConfig:
+        found = self.problems()
+        if found:
+            raise ConfigError("; ".join(found))
+        return self
+
+    # --- JSON templates ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ocpp_version"] = self.ocpp_version.value
+        for evse in data["evses"]:
+            for c in evse["connectors"]:
+                c["current_type"] = CurrentType(c["current_type"]).value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StationConfig:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown station field(s): {', '.join(sorted(unknown))}")
+        try:
+            evses = tuple(
+                EvseConfig(
+                    id=int(e.get("id", i)),
+                    connectors=tuple(
+                        ConnectorConfig(**{**c, "current_type": CurrentType(c.get("current_type", "AC"))})
+                        for c in e.get("connectors", [])
+                    ),
+                )
+                for i, e in enumerate(data.get("evses", []), start=1)
+            )
+            variables = tuple(VariableSetting(**v) for v in data.get("variables", []))
+            fields = {k: v for k, v in data.items() if k not in ("evses", "variables", "ocpp_version", "config_keys")}
+            return cls(
+                **fields,
+                ocpp_version=OcppVersion(str(data.get("ocpp_version", "1.6"))),
+                evses=evses or (EvseConfig(),),
+                variables=variables,
+                config_keys={str(k): str(v) for k, v in data.get("config_keys", {}).items()},
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"invalid station template: {exc}") from exc
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> StationConfig:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read station template {path}: {exc}") from exc
+        return cls.from_dict(data)
+
+    def with_id(self, station_id: str) -> StationConfig:
+        return replace(self, id=station_id)

@@ -1,0 +1,84 @@
+"""A synchronous publish/subscribe bus and the engine's event records.
+
+Subscribers run inline on the publisher's stack, so they must be cheap: append to a
+buffer and return. The store and the GUI bridge both work that way and do their real
+work on their own timers, which keeps the per-frame cost of the engine flat no matter
+how many views are open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[Any], None]
+
+
+class EventBus:
+    """Fan-out of engine events to subscribers, in subscription order."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Add a subscriber; returns a function that removes it again."""
+        self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def publish(self, event: Any) -> None:
+        for subscriber in tuple(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:
+                # A broken view must not stop the frame reaching the store.
+                log.exception("event subscriber %r failed on %r", subscriber, type(event).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStateChanged:
+    """A connector (1.6) or EVSE connector (2.0.1) changed its OCPP status."""
+
+    station_id: str
+    evse_id: int
+    connector_id: int
+    old: str
+    new: str
+    cause: str
+    forced: bool = False
+    mono_time: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    """One reading of a connector's meter, in simulated time."""
+
+    station_id: str
+    evse_id: int
+    connector_id: int
+    sim_time: float
+    energy_wh: float
+    power_w: float
+    limit_w: float
+    voltage_v: float
+    current_a: tuple[float, ...]
+    soc: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StationEvent:
+    """Anything else worth a line in the session: connect, boot, refusal, fault, error."""
+
+    station_id: str
+    kind: str
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    mono_time: float = 0.0

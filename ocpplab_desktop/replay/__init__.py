@@ -1,0 +1,1 @@
+"""Trace import, export and replay."""

@@ -1,0 +1,1 @@
+"""Sessions, frames, samples and events in SQLite, through sqlite-utils."""
