@@ -1,0 +1,203 @@
+"""The session database schema, defined once, and the migrations derived from it.
+
+`TABLES` is the only description of the database. Creating a new file, upgrading an old
+one and the README's table of columns are all computed from it. The schema version is
+kept in `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from version n to n + 1.
+
+To add a column later: append it to its table with `since=N` (N = next version) and
+append `partial(_bring_to, N)` to `MIGRATIONS`, or a hand-written step if existing data
+must be rewritten. Added columns must be nullable, because existing rows have no value for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from sqlite_utils import Database
+
+from ocpplab_desktop.store.errors import SchemaTooNewError
+
+SQL_TYPES: dict[type, str] = {int: "INTEGER", float: "REAL", str: "TEXT"}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: type  # int, float or str; see SQL_TYPES
+    doc: str
+    since: int = 1  # the schema version that introduced the column
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    pk: tuple[str, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    since: int = 1
+
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_SESSION_ID = Column("session_id", int, "the session (sessions.id)")
+_STATION_ID = Column("station_id", str, "charging station identity")
+_TS = Column("ts", str, "wall-clock time, ISO-8601 UTC with milliseconds (for people; sort by id)")
+
+SESSIONS = Table(
+    "sessions",
+    "One recording: a lab run, a mock-CSMS run or an imported trace.",
+    (
+        Column("id", int, "session id"),
+        Column("name", str, "name given by the user (an import: the file name)"),
+        Column("started_at", str, "ISO-8601 UTC; an import: its first frame"),
+        Column("ended_at", str, "ISO-8601 UTC; empty while recording or after a crash"),
+        Column("app_version", str, "OCPPLab version that recorded it"),
+        Column("source", str, "lab, csms or import"),
+        Column("meta", str, "JSON object: notes and anything else about the run"),
+    ),
+    pk=("id",),
+)
+
+STATIONS = Table(
+    "stations",
+    "The stations taking part in a session, with the configuration they ran with.",
+    (
+        _SESSION_ID,
+        _STATION_ID,
+        Column("ocpp_version", str, "1.6 or 2.0.1; empty for an import"),
+        Column("config", str, "JSON: StationConfig.to_dict(); empty for an import"),
+    ),
+    pk=("session_id", "station_id"),
+)
+
+# The frame columns besides id, session_id and ts are exactly the keys of Frame.to_record().
+FRAMES = Table(
+    "frames",
+    "Every OCPP-J frame as it crossed the wire, in the order it was seen.",
+    (
+        Column("id", int, "row id; the order frames were seen in"),
+        _SESSION_ID,
+        Column("seq", int, "sequence number given by the tap"),
+        _TS,
+        Column("wall_time", float, "Unix time in seconds"),
+        Column("mono_time", float, "monotonic clock in seconds, for intervals"),
+        _STATION_ID,
+        Column("side", str, "which tap saw it: station or csms"),
+        Column("direction", str, "to_csms or to_station"),
+        Column("message_type", int, "2 CALL, 3 CALLRESULT, 4 CALLERROR, 0 unreadable"),
+        Column("unique_id", str, "OCPP-J message id"),
+        Column("action", str, "OCPP action; for a result or error, the action of its CALL"),
+        Column("raw", str, "the text exactly as sent"),
+        Column("error", str, "validation result: empty if valid, else the OCPP error code and reason"),
+        Column("rtt_ms", float, "for a result or error: milliseconds since its CALL"),
+        Column("note", str, "annotation, e.g. the fault that altered the frame"),
+    ),
+    pk=("id",),
+    indexes=(("session_id", "id"), ("session_id", "station_id")),
+)
+
+METER_SAMPLES = Table(
+    "meter_samples",
+    "Meter readings per connector, in simulated time.",
+    (
+        _SESSION_ID,
+        _STATION_ID,
+        Column("evse_id", int, "EVSE id (1.6: 1 per connector)"),
+        Column("connector_id", int, "connector id within the EVSE"),
+        Column("sim_time", float, "simulated time in seconds"),
+        _TS,
+        Column("energy_wh", float, "meter register, Wh"),
+        Column("power_w", float, "active power, W"),
+        Column("limit_w", float, "charging limit in force, W"),
+        Column("voltage_v", float, "voltage, V"),
+        Column("current_l1", float, "current on L1 (DC: the current), A"),
+        Column("current_l2", float, "current on L2, A"),
+        Column("current_l3", float, "current on L3, A"),
+        Column("soc", float, "EV state of charge, %"),
+    ),
+    indexes=(("session_id", "station_id", "sim_time"),),
+)
+
+EVENTS = Table(
+    "events",
+    "Everything else: connector state changes (kind 'state'), connects, boots, faults, errors.",
+    (
+        Column("id", int, "row id; the order events were seen in"),
+        _SESSION_ID,
+        _TS,
+        Column("mono_time", float, "monotonic clock in seconds, comparable with frames.mono_time"),
+        _STATION_ID,
+        Column("kind", str, "'state' for a connector state change, else the station event kind"),
+        Column("detail", str, "one line for people"),
+        Column("data", str, "JSON object; for 'state': evse_id, connector_id, old, new, cause, forced"),
+    ),
+    pk=("id",),
+    indexes=(("session_id", "id"),),
+)
+
+TABLES: tuple[Table, ...] = (SESSIONS, STATIONS, FRAMES, METER_SAMPLES, EVENTS)
+
+Migration = Callable[[Database], None]
+
+
+def _bring_to(version: int, db: Database) -> None:
+    """Create the tables, columns and indexes that `TABLES` says appeared in `version`."""
+    for table in TABLES:
+        handle = db.table(table.name)
+        if table.since == version:
+            columns = [c for c in table.columns if c.since <= version]
+            db.create_table(
+                table.name,
+                {c.name: SQL_TYPES[c.type] for c in columns},
+                pk=table.pk[0] if len(table.pk) == 1 else table.pk or None,
+            )
+        elif table.since < version:
+            for column in table.columns:
+                if column.since == version:
+                    handle.add_column(column.name, SQL_TYPES[column.type])
+        if table.since <= version:
+            for index in table.indexes:
+                handle.create_index(index, index_name=f"idx_{table.name}_{'_'.join(index)}", if_not_exists=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (partial(_bring_to, 1),)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(db: Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: Database, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Upgrade `db` to `len(migrations)`, one version per transaction; returns the version it had."""
+    found = user_version(db)
+    if found > len(migrations):
+        raise SchemaTooNewError(
+            f"the session database has schema version {found}, but this OCPPLab knows only up to "
+            f"{len(migrations)}; upgrade OCPPLab or open another database"
+        )
+    for version in range(found, len(migrations)):
+        with db.atomic():
+            migrations[version](db)
+            # user_version takes no bound parameter; `version` is our own integer.
+            db.execute(f"PRAGMA user_version = {version + 1}")
+    return found
+
+
+def schema_markdown() -> str:
+    """The schema as Markdown, one section per table, for the README."""
+    parts: list[str] = []
+    for table in TABLES:
+        parts.append(f"#### `{table.name}`\n\n{table.doc}\n")
+        parts.append("| column | type | meaning |\n|---|---|---|")
+        for column in table.columns:
+            key = " (key)" if column.name in table.pk else ""
+            parts.append(f"| `{column.name}`{key} | {SQL_TYPES[column.type]} | {column.doc} |")
+        if table.indexes:
+            parts.append("\nIndexed on " + "; ".join(f"({', '.join(i)})" for i in table.indexes) + ".")
+        parts.append("")
+    return "\n".join(parts)
