@@ -1,0 +1,318 @@
+"""The charge-point side of OCPP 1.6J: messages out, handlers for CALLs in.
+
+Handlers answer at once and leave the work that follows (starting a transaction after a
+RemoteStart, rebooting after a Reset) to the station, which runs it after the answer has
+been sent, as 1.6 section 5 expects ("the Charge Point SHALL respond ... and then ...").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.routing import on
+from ocpp.v16 import call, call_result
+from ocpp.v16.enums import (
+    Action,
+    AuthorizationStatus,
+    AvailabilityStatus,
+    AvailabilityType,
+    ChargePointErrorCode,
+    ChargePointStatus,
+    ClearCacheStatus,
+    DataTransferStatus,
+    MessageTrigger,
+    Reason,
+    RemoteStartStopStatus,
+    ResetStatus,
+    ResetType,
+    TriggerMessageStatus,
+    UnlockStatus,
+)
+
+from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.model.config_keys import ConfigurationKeys16, TooManyKeys
+from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.errors import Fault, RpcError
+from ocpplab_desktop.protocol.measurands import samples
+from ocpplab_desktop.protocol.station_port import StationPort
+
+VERSION = OcppVersion.V16
+
+
+class ChargePoint16:
+    """Messages and handlers of a 1.6J charge point; `station` supplies state and actions."""
+
+    version = VERSION
+
+    def __init__(self, station: StationPort) -> None:
+        self.station = station
+        self.keys = ConfigurationKeys16(station.config, on_change=station.on_setting_changed)
+
+    # --- helpers ----------------------------------------------------------------------
+    def _connector(self, number: int | None) -> Connector | None:
+        if number is None:
+            return None
+        for c in self.station.connectors:
+            if c.number16 == number:
+                return c
+        return None
+
+    async def _send(self, payload: Any, *, transactional: bool = False) -> dict[str, Any]:
+        return await self.station.send(type(payload).__name__, to_wire(payload), transactional=transactional)
+
+    def connector_label(self, c: Connector) -> str:
+        return f"connector {c.number16}"
+
+    # --- outgoing ---------------------------------------------------------------------
+    def boot_request(self, reason: str) -> tuple[str, dict[str, Any]]:
+        cfg = self.station.config
+        # 1.6 has no boot reason; it is kept for the session log only.
+        del reason
+        return "BootNotification", to_wire(
+            call.BootNotification(
+                charge_point_vendor=cfg.vendor,
+                charge_point_model=cfg.model,
+                charge_point_serial_number=cfg.serial_number or None,
+                firmware_version=cfg.firmware_version or None,
+            )
+        )
+
+    @staticmethod
+    def boot_outcome(answer: dict[str, Any]) -> tuple[str, int]:
+        return str(answer["status"]), int(answer["interval"])
+
+    def heartbeat_request(self) -> tuple[str, dict[str, Any]]:
+        return "Heartbeat", {}
+
+    @property
+    def heartbeat_interval(self) -> int:
+        return self.keys.get_int("HeartbeatInterval")
+
+    @property
+    def meter_interval(self) -> int:
+        return self.keys.get_int("MeterValueSampleInterval")
+
+    async def status(self, c: Connector | None, status: str) -> None:
+        """StatusNotification (1.6 section 4.9); connector None is connector 0, the station."""
+        fault = c.fault if c is not None else None
+        await self._send(
+            call.StatusNotification(
+                connector_id=0 if c is None else c.number16,
+                error_code=fault.error_code if fault else ChargePointErrorCode.no_error,
+                status=status,
+                info=fault.info if fault else None,
+                vendor_error_code=fault.vendor_error_code if fault else None,
+                timestamp=self.station.now_iso(),
+            )
+        )
+
+    async def statuses_after_boot(self) -> None:
+        # 1.6 section 4.2: after a boot the Charge Point reports connector 0 and every connector.
+        station_status = (
+            ChargePointStatus.unavailable
+            if all(c.inoperative for c in self.station.connectors)
+            else ChargePointStatus.available
+        )
+        await self.status(None, station_status)
+
+    async def authorize(self, token: str) -> str:
+        answer = await self._send(call.Authorize(id_tag=token))
+        return str(answer["idTagInfo"]["status"])
+
+    async def transaction_started(
+        self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
+    ) -> str:
+        """StartTransaction (1.6 section 4.10); returns the status of the id tag."""
+        del trigger, remote_id
+        answer = await self._send(
+            call.StartTransaction(
+                connector_id=c.number16,
+                id_tag=c.token or "",
+                meter_start=round(reading.energy_wh),
+                timestamp=self.station.now_iso(),
+            ),
+            transactional=True,
+        )
+        c.tx_id = str(answer["transactionId"])
+        return str(answer["idTagInfo"]["status"])
+
+    async def transaction_updated(self, c: Connector, trigger: str) -> None:
+        """1.6 reports a change of charging state only by StatusNotification."""
+        del c, trigger
+
+    async def transaction_ended(self, c: Connector, reading: MeterReading, reason: str, token: str | None) -> None:
+        """StopTransaction (1.6 section 4.10) with the transaction data of StopTxnSampledData."""
+        await self._send(
+            call.StopTransaction(
+                meter_stop=round(reading.energy_wh),
+                timestamp=self.station.now_iso(),
+                transaction_id=int(c.tx_id or 0),
+                reason=reason,
+                id_tag=token,
+                transaction_data=[
+                    self._meter_value(reading, "Transaction.End", self.keys.get_list("StopTxnSampledData"))
+                ],
+            ),
+            transactional=True,
+        )
+
+    async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
+        measurands = self.keys.get_list("MeterValuesSampledData")
+        await self._send(
+            call.MeterValues(
+                connector_id=c.number16,
+                transaction_id=int(c.tx_id) if c.tx_id is not None else None,
+                meter_value=[self._meter_value(reading, context, measurands)],
+            ),
+            transactional=c.tx_id is not None,
+        )
+
+    def _meter_value(self, reading: MeterReading, context: str, measurands: list[str]) -> dict[str, Any]:
+        return {"timestamp": self.station.now_iso(), "sampled_value": sampled_values(reading, context, measurands)}
+
+    # --- reasons the station uses ----------------------------------------------------------
+    REASON_LOCAL = Reason.local
+    REASON_REMOTE = Reason.remote
+    REASON_EV_DISCONNECTED = Reason.ev_disconnected
+    REASON_HARD_RESET = Reason.hard_reset
+    REASON_SOFT_RESET = Reason.soft_reset
+    REASON_UNLOCK = Reason.unlock_command
+    REASON_DEAUTHORIZED = Reason.de_authorized
+    REASON_OTHER = Reason.other
+    ACCEPTED = AuthorizationStatus.accepted
+
+    # --- incoming CALLs (1.6 section 5) ---------------------------------------------------
+    @on(Action.remote_start_transaction)
+    def on_remote_start(
+        self, id_tag: str, connector_id: int | None = None, **_: Any
+    ) -> call_result.RemoteStartTransaction:
+        # 5.11: connectorId is optional; without it the Charge Point picks a free connector.
+        candidates = [self._connector(connector_id)] if connector_id is not None else self.station.connectors
+        chosen = next(
+            (c for c in candidates if c is not None and c.refusal_remote_start() is None),
+            None,
+        )
+        if chosen is None:
+            return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
+        self.station.spawn(self.station.remote_start(chosen, id_tag))
+        return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.accepted)
+
+    @on(Action.remote_stop_transaction)
+    def on_remote_stop(self, transaction_id: int, **_: Any) -> call_result.RemoteStopTransaction:
+        # 5.12: Rejected when no transaction has that id.
+        chosen = next((c for c in self.station.connectors if c.tx_started and c.tx_id == str(transaction_id)), None)
+        if chosen is None:
+            return call_result.RemoteStopTransaction(status=RemoteStartStopStatus.rejected)
+        self.station.spawn(self.station.remote_stop(chosen))
+        return call_result.RemoteStopTransaction(status=RemoteStartStopStatus.accepted)
+
+    @on(Action.reset)
+    def on_reset(self, type: str, **_: Any) -> call_result.Reset:
+        self.station.spawn(self.station.reset(hard=type == ResetType.hard))
+        return call_result.Reset(status=ResetStatus.accepted)
+
+    @on(Action.change_availability)
+    def on_change_availability(self, connector_id: int, type: str, **_: Any) -> call_result.ChangeAvailability:
+        target = self._connector(connector_id)
+        if connector_id != 0 and target is None:
+            return call_result.ChangeAvailability(status=AvailabilityStatus.rejected)
+        scheduled = self.station.availability_is_scheduled(target)
+        self.station.spawn(self.station.set_availability(target, type == AvailabilityType.operative))
+        # 5.2: Scheduled when a transaction is running; the change happens when it ends.
+        status = AvailabilityStatus.scheduled if scheduled else AvailabilityStatus.accepted
+        return call_result.ChangeAvailability(status=status)
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> call_result.GetConfiguration:
+        try:
+            known, unknown = self.keys.get(key)
+        except TooManyKeys as exc:
+            raise RpcError.of(VERSION, Fault.OCCURRENCE, str(exc)) from exc
+        return call_result.GetConfiguration(configuration_key=known or None, unknown_key=unknown or None)
+
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key: str, value: str, **_: Any) -> call_result.ChangeConfiguration:
+        return call_result.ChangeConfiguration(status=self.keys.change(key, value))
+
+    @on(Action.trigger_message)
+    def on_trigger_message(
+        self, requested_message: str, connector_id: int | None = None, **_: Any
+    ) -> call_result.TriggerMessage:
+        target = self._connector(connector_id)
+        if connector_id is not None and connector_id != 0 and target is None:
+            return call_result.TriggerMessage(status=TriggerMessageStatus.rejected)
+        if requested_message not in SUPPORTED_TRIGGERS:
+            return call_result.TriggerMessage(status=TriggerMessageStatus.not_implemented)
+        self.station.spawn(self.station.trigger(requested_message, target))
+        return call_result.TriggerMessage(status=TriggerMessageStatus.accepted)
+
+    @on(Action.unlock_connector)
+    def on_unlock_connector(self, connector_id: int, **_: Any) -> call_result.UnlockConnector:
+        target = self._connector(connector_id)
+        if target is None:
+            return call_result.UnlockConnector(status=UnlockStatus.not_supported)
+        # 5.17: a running transaction is stopped first (reason UnlockCommand).
+        self.station.spawn(self.station.unlock(target))
+        return call_result.UnlockConnector(status=UnlockStatus.unlocked)
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
+        return call_result.ClearCache(status=ClearCacheStatus.accepted)
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
+        # 4.3 / 5.6: a vendorId the Charge Point does not know is answered UnknownVendorId.
+        if vendor_id != self.station.config.vendor:
+            return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+        return call_result.DataTransfer(status=DataTransferStatus.accepted)
+
+    async def send_trigger(self, message: str, c: Connector | None) -> bool:
+        """Send what a TriggerMessage asked for; False if this dialect cannot."""
+        if message == MessageTrigger.heartbeat:
+            await self._send(call.Heartbeat())
+        elif message == MessageTrigger.status_notification:
+            targets = [c] if c is not None else self.station.connectors
+            for one in targets:
+                await self.status(one, one.status16())
+        elif message == MessageTrigger.meter_values:
+            for one in [c] if c is not None else self.station.connectors:
+                await self.meter_values(one, self.station.reading(one), "Trigger")
+        elif message == MessageTrigger.diagnostics_status_notification:
+            await self._send(call.DiagnosticsStatusNotification(status="Idle"))
+        elif message == MessageTrigger.firmware_status_notification:
+            await self._send(call.FirmwareStatusNotification(status="Idle"))
+        else:
+            return False
+        return True
+
+
+SUPPORTED_TRIGGERS = frozenset(
+    {
+        MessageTrigger.boot_notification,
+        MessageTrigger.heartbeat,
+        MessageTrigger.status_notification,
+        MessageTrigger.meter_values,
+        MessageTrigger.diagnostics_status_notification,
+        MessageTrigger.firmware_status_notification,
+    }
+)
+
+
+def sampled_values(reading: MeterReading, context: str, measurands: list[str]) -> list[dict[str, Any]]:
+    """SampledValue entries (1.6 section 7.43): values as strings, units by name."""
+    out = []
+    for sample in samples(reading, measurands):
+        entry: dict[str, Any] = {
+            "value": f"{sample.value:g}",
+            "context": context,
+            "measurand": sample.measurand,
+            "unit": sample.unit,
+        }
+        if sample.phase is not None:
+            entry["phase"] = sample.phase
+        if sample.location is not None:
+            entry["location"] = sample.location
+        out.append(entry)
+    return out

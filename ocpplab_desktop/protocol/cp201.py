@@ -1,0 +1,497 @@
+"""The charging-station side of OCPP 2.0.1: messages out, handlers for CALLs in.
+
+Transactions follow the TxCtrlr's TxStartPoint/TxStopPoint (part 2, E01/E06): the station
+decides when a transaction exists, this dialect reports it with TransactionEvent
+Started/Updated/Ended, a seqNo per transaction and the trigger reason of each change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from ocpp.routing import on
+from ocpp.v201 import call, call_result
+from ocpp.v201.enums import (
+    Action,
+    AuthorizationStatusEnumType,
+    ChangeAvailabilityStatusEnumType,
+    ClearCacheStatusEnumType,
+    ConnectorStatusEnumType,
+    DataTransferStatusEnumType,
+    GenericDeviceModelStatusEnumType,
+    MessageTriggerEnumType,
+    OperationalStatusEnumType,
+    ReasonEnumType,
+    RequestStartStopStatusEnumType,
+    ResetEnumType,
+    ResetStatusEnumType,
+    TransactionEventEnumType,
+    TriggerMessageStatusEnumType,
+    TriggerReasonEnumType,
+    UnlockStatusEnumType,
+)
+
+from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
+from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.errors import Fault, RpcError
+from ocpplab_desktop.protocol.measurands import samples
+from ocpplab_desktop.protocol.station_port import StationPort
+
+VERSION = OcppVersion.V201
+TOKEN_TYPE = "ISO14443"
+SUPPORTED_TRIGGERS = frozenset(
+    {
+        MessageTriggerEnumType.boot_notification,
+        MessageTriggerEnumType.heartbeat,
+        MessageTriggerEnumType.status_notification,
+        MessageTriggerEnumType.meter_values,
+        MessageTriggerEnumType.transaction_event,
+        MessageTriggerEnumType.log_status_notification,
+        MessageTriggerEnumType.firmware_status_notification,
+    }
+)
+
+
+class ChargingStation201:
+    """Messages and handlers of a 2.0.1 charging station; `station` supplies state and actions."""
+
+    version = VERSION
+
+    def __init__(self, station: StationPort) -> None:
+        self.station = station
+        self.model = DeviceModel.for_station(station.config)
+        self.model.on_change = self._variable_changed
+        self._seq_no: dict[str, itertools.count[int]] = {}
+        self._event_ids = itertools.count(1)
+        self._report_seq = itertools.count(0)
+
+    def _variable_changed(self, component: Component, variable: str, instance: str | None, value: str) -> None:
+        self.station.on_setting_changed(f"{component.name}.{variable}", value)
+
+    async def _send(self, payload: Any, *, transactional: bool = False) -> dict[str, Any]:
+        return await self.station.send(type(payload).__name__, to_wire(payload), transactional=transactional)
+
+    def _connector(self, evse_id: int | None, connector_id: int | None = None) -> Connector | None:
+        for c in self.station.connectors:
+            if c.evse_id == evse_id and (connector_id is None or c.connector_id == connector_id):
+                return c
+        return None
+
+    def connector_label(self, c: Connector) -> str:
+        return f"EVSE {c.evse_id} connector {c.connector_id}"
+
+    # --- settings the station reads ---------------------------------------------------------
+    @property
+    def heartbeat_interval(self) -> int:
+        return self.model.get_int("OCPPCommCtrlr", "HeartbeatInterval")
+
+    @property
+    def meter_interval(self) -> int:
+        return self.model.get_int("SampledDataCtrlr", "TxUpdatedInterval")
+
+    def measurands(self, variable: str) -> list[str]:
+        value = self.model.get_value("SampledDataCtrlr", variable) or ""
+        return [m.strip() for m in value.split(",") if m.strip()]
+
+    def points(self, variable: str) -> set[str]:
+        """TxStartPoint / TxStopPoint members (part 2, E01 and E06)."""
+        value = self.model.get_value("TxCtrlr", variable) or ""
+        return {m.strip() for m in value.split(",") if m.strip()}
+
+    # --- outgoing ---------------------------------------------------------------------
+    def boot_request(self, reason: str) -> tuple[str, dict[str, Any]]:
+        cfg = self.station.config
+        return "BootNotification", to_wire(
+            call.BootNotification(
+                charging_station={
+                    "model": cfg.model,
+                    "vendor_name": cfg.vendor,
+                    "serial_number": cfg.serial_number or None,
+                    "firmware_version": cfg.firmware_version or None,
+                },
+                reason=reason,
+            )
+        )
+
+    @staticmethod
+    def boot_outcome(answer: dict[str, Any]) -> tuple[str, int]:
+        return str(answer["status"]), int(answer["interval"])
+
+    def heartbeat_request(self) -> tuple[str, dict[str, Any]]:
+        return "Heartbeat", {}
+
+    async def status(self, c: Connector | None, status: str) -> None:
+        """StatusNotification (part 2, G01); 2.0.1 has no station-wide status message."""
+        if c is None:
+            return
+        self.model.update_actual(
+            "Connector", "AvailabilityState", status, evse_id=c.evse_id, connector_id=c.connector_id
+        )
+        await self._send(
+            call.StatusNotification(
+                timestamp=self.station.now_iso(),
+                connector_status=status,
+                evse_id=c.evse_id,
+                connector_id=c.connector_id,
+            )
+        )
+        if status == ConnectorStatusEnumType.faulted and c.fault is not None:
+            await self._problem(c, True, c.fault.error_code, c.fault.info)
+        elif c.fault is None and c.reported == ConnectorStatusEnumType.faulted:
+            await self._problem(c, False, "NoError", None)
+
+    async def _problem(self, c: Connector, active: bool, code: str, info: str | None) -> None:
+        # Part 2 N07 / G05: a fault is also reported as the Connector's Problem variable.
+        await self._send(
+            call.NotifyEvent(
+                generated_at=self.station.now_iso(),
+                seq_no=0,
+                event_data=[
+                    {
+                        "event_id": next(self._event_ids),
+                        "timestamp": self.station.now_iso(),
+                        "trigger": "Delta",
+                        "actual_value": "true" if active else "false",
+                        "tech_code": code,
+                        "tech_info": info,
+                        "event_notification_type": "HardWiredNotification",
+                        "component": {"name": "Connector", "evse": {"id": c.evse_id, "connector_id": c.connector_id}},
+                        "variable": {"name": "Problem"},
+                    }
+                ],
+            )
+        )
+
+    async def statuses_after_boot(self) -> None:
+        """2.0.1 reports each connector only (done by the station)."""
+
+    async def authorize(self, token: str) -> str:
+        answer = await self._send(call.Authorize(id_token={"id_token": token, "type": TOKEN_TYPE}))
+        return str(answer["idTokenInfo"]["status"])
+
+    def _tx_event(
+        self,
+        c: Connector,
+        event: str,
+        trigger: str,
+        reading: MeterReading | None,
+        context: str,
+        *,
+        stopped_reason: str | None = None,
+        remote_id: int | None = None,
+        with_token: bool = False,
+        measurands: str = "TxUpdatedMeasurands",
+    ) -> call.TransactionEvent:
+        tx_id = c.tx_id or ""
+        counter = self._seq_no.setdefault(tx_id, itertools.count(0))
+        info: dict[str, Any] = {"transaction_id": tx_id, "charging_state": c.charging_state()}
+        if stopped_reason is not None:
+            info["stopped_reason"] = stopped_reason
+        if remote_id is not None:
+            info["remote_start_id"] = remote_id
+        meter = None
+        if reading is not None:
+            values = self.sampled_values(reading, context, self.measurands(measurands))
+            if values:
+                meter = [{"timestamp": self.station.now_iso(), "sampled_value": values}]
+        return call.TransactionEvent(
+            event_type=event,
+            timestamp=self.station.now_iso(),
+            trigger_reason=trigger,
+            seq_no=next(counter),
+            transaction_info=info,
+            evse={"id": c.evse_id, "connector_id": c.connector_id},
+            id_token={"id_token": c.token, "type": TOKEN_TYPE} if with_token and c.token else None,
+            meter_value=meter,
+        )
+
+    async def transaction_started(
+        self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
+    ) -> str:
+        # The station creates the transaction id (part 2, E01.FR.16: unique per station).
+        c.tx_id = str(uuid.uuid4())
+        answer = await self._send(
+            self._tx_event(
+                c,
+                TransactionEventEnumType.started,
+                trigger,
+                reading,
+                "Transaction.Begin",
+                remote_id=remote_id,
+                with_token=True,
+                measurands="TxStartedMeasurands",
+            ),
+            transactional=True,
+        )
+        info = answer.get("idTokenInfo")
+        return str(info["status"]) if info else AuthorizationStatusEnumType.accepted
+
+    async def transaction_updated(self, c: Connector, trigger: str, *, with_token: bool = False) -> str | None:
+        answer = await self._send(
+            self._tx_event(c, TransactionEventEnumType.updated, trigger, None, "Other", with_token=with_token),
+            transactional=True,
+        )
+        info = answer.get("idTokenInfo")
+        return str(info["status"]) if info else None
+
+    async def transaction_ended(self, c: Connector, reading: MeterReading, reason: str, token: str | None) -> None:
+        del token
+        await self._send(
+            self._tx_event(
+                c,
+                TransactionEventEnumType.ended,
+                ENDED_TRIGGER.get(reason, TriggerReasonEnumType.stop_authorized),
+                reading,
+                "Transaction.End",
+                stopped_reason=reason,
+                measurands="TxEndedMeasurands",
+            ),
+            transactional=True,
+        )
+        self._seq_no.pop(c.tx_id or "", None)
+
+    async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
+        if c.tx_id is not None and c.tx_started:
+            # E02: during a transaction, periodic samples travel in TransactionEvent Updated.
+            await self._send(
+                self._tx_event(
+                    c, TransactionEventEnumType.updated, TriggerReasonEnumType.meter_value_periodic, reading, context
+                ),
+                transactional=True,
+            )
+            return
+        values = self.sampled_values(reading, context, self.measurands("TxUpdatedMeasurands"))
+        await self._send(
+            call.MeterValues(
+                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.now_iso(), "sampled_value": values}]
+            )
+        )
+
+    @staticmethod
+    def sampled_values(reading: MeterReading, context: str, measurands: list[str]) -> list[dict[str, Any]]:
+        """SampledValueType entries (part 2, 2.45): numbers, with a unitOfMeasure object."""
+        out = []
+        for sample in samples(reading, measurands):
+            entry: dict[str, Any] = {
+                "value": sample.value,
+                "context": context,
+                "measurand": sample.measurand,
+                "unit_of_measure": {"unit": sample.unit},
+            }
+            if sample.phase is not None:
+                entry["phase"] = sample.phase
+            if sample.location is not None:
+                entry["location"] = sample.location
+            out.append(entry)
+        return out
+
+    # --- reasons and triggers the station uses ------------------------------------------------
+    REASON_LOCAL = ReasonEnumType.local
+    REASON_REMOTE = ReasonEnumType.remote
+    REASON_EV_DISCONNECTED = ReasonEnumType.ev_disconnected
+    REASON_HARD_RESET = ReasonEnumType.immediate_reset
+    REASON_SOFT_RESET = ReasonEnumType.immediate_reset
+    REASON_UNLOCK = ReasonEnumType.other
+    REASON_DEAUTHORIZED = ReasonEnumType.de_authorized
+    REASON_OTHER = ReasonEnumType.other
+    ACCEPTED = AuthorizationStatusEnumType.accepted
+
+    # --- incoming CALLs ---------------------------------------------------------------------
+    @on(Action.request_start_transaction)
+    def on_request_start(
+        self, id_token: dict[str, Any], remote_start_id: int, evse_id: int | None = None, **_: Any
+    ) -> call_result.RequestStartTransaction:
+        # F01/F02: evseId optional; Rejected when the EVSE cannot start a transaction now.
+        candidates = [self._connector(evse_id)] if evse_id is not None else self.station.connectors
+        chosen = next((c for c in candidates if c is not None and c.refusal_remote_start() is None), None)
+        if chosen is None:
+            return call_result.RequestStartTransaction(status=RequestStartStopStatusEnumType.rejected)
+        self.station.spawn(self.station.remote_start(chosen, str(id_token["id_token"]), remote_start_id))
+        return call_result.RequestStartTransaction(
+            status=RequestStartStopStatusEnumType.accepted,
+            transaction_id=chosen.tx_id if chosen.tx_started else None,
+        )
+
+    @on(Action.request_stop_transaction)
+    def on_request_stop(self, transaction_id: str, **_: Any) -> call_result.RequestStopTransaction:
+        chosen = next((c for c in self.station.connectors if c.tx_started and c.tx_id == transaction_id), None)
+        if chosen is None:
+            return call_result.RequestStopTransaction(status=RequestStartStopStatusEnumType.rejected)
+        self.station.spawn(self.station.remote_stop(chosen))
+        return call_result.RequestStopTransaction(status=RequestStartStopStatusEnumType.accepted)
+
+    @on(Action.reset)
+    def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> call_result.Reset:
+        if evse_id is not None:
+            # B11/B12: resetting a single EVSE is optional; this station resets as a whole.
+            return call_result.Reset(status=ResetStatusEnumType.rejected)
+        busy = any(c.tx_started for c in self.station.connectors)
+        if type == ResetEnumType.on_idle and busy:
+            # B12.FR.01: OnIdle waits for the transactions to end.
+            self.station.spawn(self.station.reset(hard=False))
+            return call_result.Reset(status=ResetStatusEnumType.scheduled)
+        self.station.spawn(self.station.reset(hard=type == ResetEnumType.immediate))
+        return call_result.Reset(status=ResetStatusEnumType.accepted)
+
+    @on(Action.change_availability)
+    def on_change_availability(
+        self, operational_status: str, evse: dict[str, Any] | None = None, **_: Any
+    ) -> call_result.ChangeAvailability:
+        target = None
+        if evse is not None and evse.get("id", 0) != 0:
+            target = self._connector(evse["id"], evse.get("connector_id"))
+            if target is None:
+                return call_result.ChangeAvailability(status=ChangeAvailabilityStatusEnumType.rejected)
+        scheduled = self.station.availability_is_scheduled(target)
+        self.station.spawn(
+            self.station.set_availability(target, operational_status == OperationalStatusEnumType.operative)
+        )
+        status = ChangeAvailabilityStatusEnumType.scheduled if scheduled else ChangeAvailabilityStatusEnumType.accepted
+        return call_result.ChangeAvailability(status=status)
+
+    @on(Action.get_variables)
+    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> call_result.GetVariables:
+        try:
+            return call_result.GetVariables(get_variable_result=self.model.get_variables(_camel(get_variable_data)))
+        except TooManyItems as exc:
+            # B06.FR.xx: more items than ItemsPerMessage[GetVariables] allows.
+            raise RpcError.of(VERSION, Fault.OCCURRENCE, str(exc)) from exc
+
+    @on(Action.set_variables)
+    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> call_result.SetVariables:
+        try:
+            return call_result.SetVariables(set_variable_result=self.model.set_variables(_camel(set_variable_data)))
+        except TooManyItems as exc:
+            raise RpcError.of(VERSION, Fault.OCCURRENCE, str(exc)) from exc
+
+    @on(Action.get_base_report)
+    def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> call_result.GetBaseReport:
+        data = self.model.base_report(report_base)
+        self.station.spawn(self._notify_report(request_id, data))
+        return call_result.GetBaseReport(status=GenericDeviceModelStatusEnumType.accepted)
+
+    @on(Action.get_report)
+    def on_get_report(
+        self,
+        request_id: int,
+        component_variable: list[dict[str, Any]] | None = None,
+        component_criteria: list[str] | None = None,
+        **_: Any,
+    ) -> call_result.GetReport:
+        data = self.model.report(_camel(component_variable) if component_variable else None, component_criteria)
+        if not data:
+            # B08.FR.07: nothing matches -> EmptyResultSet and no NotifyReport.
+            return call_result.GetReport(status=GenericDeviceModelStatusEnumType.empty_result_set)
+        self.station.spawn(self._notify_report(request_id, data))
+        return call_result.GetReport(status=GenericDeviceModelStatusEnumType.accepted)
+
+    async def _notify_report(self, request_id: int, data: list[dict[str, Any]]) -> None:
+        # B07.FR.04-06: split over NotifyReport messages, tbc true on all but the last.
+        per_message = self.model.get_int("DeviceDataCtrlr", "ItemsPerMessage", instance="GetReport")
+        chunks = chunk_report(data, per_message) or [[]]
+        for seq_no, chunk in enumerate(chunks):
+            await self.station.send(
+                "NotifyReport",
+                {
+                    "requestId": request_id,
+                    "generatedAt": self.station.now_iso(),
+                    "seqNo": seq_no,
+                    "tbc": seq_no < len(chunks) - 1,
+                    **({"reportData": chunk} if chunk else {}),
+                },
+            )
+
+    @on(Action.trigger_message)
+    def on_trigger_message(
+        self, requested_message: str, evse: dict[str, Any] | None = None, **_: Any
+    ) -> call_result.TriggerMessage:
+        target = None
+        if evse is not None:
+            target = self._connector(evse.get("id"), evse.get("connector_id"))
+            if target is None:
+                return call_result.TriggerMessage(status=TriggerMessageStatusEnumType.rejected)
+        if requested_message not in SUPPORTED_TRIGGERS:
+            return call_result.TriggerMessage(status=TriggerMessageStatusEnumType.not_implemented)
+        self.station.spawn(self.station.trigger(requested_message, target))
+        return call_result.TriggerMessage(status=TriggerMessageStatusEnumType.accepted)
+
+    @on(Action.unlock_connector)
+    def on_unlock_connector(self, evse_id: int, connector_id: int, **_: Any) -> call_result.UnlockConnector:
+        target = self._connector(evse_id, connector_id)
+        if target is None:
+            return call_result.UnlockConnector(status=UnlockStatusEnumType.unknown_connector)
+        if target.tx_started and target.token is not None:
+            # F05.FR.02: an authorized transaction is not ended by an unlock.
+            return call_result.UnlockConnector(status=UnlockStatusEnumType.ongoing_authorized_transaction)
+        self.station.spawn(self.station.unlock(target))
+        return call_result.UnlockConnector(status=UnlockStatusEnumType.unlocked)
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
+        return call_result.ClearCache(status=ClearCacheStatusEnumType.accepted)
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
+        if vendor_id != self.station.config.vendor:
+            return call_result.DataTransfer(status=DataTransferStatusEnumType.unknown_vendor_id)
+        return call_result.DataTransfer(status=DataTransferStatusEnumType.accepted)
+
+    async def send_trigger(self, message: str, c: Connector | None) -> bool:
+        targets = [c] if c is not None else self.station.connectors
+        if message == MessageTriggerEnumType.heartbeat:
+            await self._send(call.Heartbeat())
+        elif message == MessageTriggerEnumType.status_notification:
+            for one in targets:
+                await self.status(one, one.status201())
+        elif message == MessageTriggerEnumType.meter_values:
+            for one in targets:
+                values = self.sampled_values(
+                    self.station.reading(one), "Trigger", self.measurands("TxUpdatedMeasurands")
+                )
+                await self._send(
+                    call.MeterValues(
+                        evse_id=one.evse_id,
+                        meter_value=[{"timestamp": self.station.now_iso(), "sampled_value": values}],
+                    )
+                )
+        elif message == MessageTriggerEnumType.transaction_event:
+            for one in targets:
+                if one.tx_started:
+                    await self._send(
+                        self._tx_event(
+                            one,
+                            TransactionEventEnumType.updated,
+                            TriggerReasonEnumType.trigger,
+                            self.station.reading(one),
+                            "Trigger",
+                        ),
+                        transactional=True,
+                    )
+        elif message == MessageTriggerEnumType.log_status_notification:
+            await self._send(call.LogStatusNotification(status="Idle"))
+        elif message == MessageTriggerEnumType.firmware_status_notification:
+            await self._send(call.FirmwareStatusNotification(status="Idle"))
+        else:
+            return False
+        return True
+
+
+ENDED_TRIGGER: dict[str, str] = {
+    ReasonEnumType.local: TriggerReasonEnumType.stop_authorized,
+    ReasonEnumType.remote: TriggerReasonEnumType.remote_stop,
+    ReasonEnumType.ev_disconnected: TriggerReasonEnumType.ev_communication_lost,
+    ReasonEnumType.immediate_reset: TriggerReasonEnumType.reset_command,
+    ReasonEnumType.de_authorized: TriggerReasonEnumType.deauthorized,
+    ReasonEnumType.other: TriggerReasonEnumType.abnormal_condition,
+}
+
+
+def _camel(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Handlers receive snake_case; the device model works on wire (camelCase) dicts."""
+    result: list[dict[str, Any]] = to_wire(data)
+    return result

@@ -1,0 +1,61 @@
+"""What the version dialects need of a station: the seam between protocol/ and engine/.
+
+The dialects (`cp16.py`, `cp201.py`) know the messages; the engine's `Station` knows the
+connection, timers and connectors. Each side sees the other only through this interface,
+so the dialects stay testable without sockets and the layers point one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any, Protocol
+
+from ocpplab_desktop.model.config import StationConfig
+from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.meter import MeterReading
+
+
+class StationPort(Protocol):
+    config: StationConfig
+    connectors: list[Connector]
+
+    def now_iso(self) -> str:
+        """The station's clock (simulated time) as an OCPP timestamp."""
+        ...
+
+    def reading(self, connector: Connector) -> MeterReading:
+        """The connector's meter, brought up to the present simulated time."""
+        ...
+
+    async def send(self, action: str, payload: dict[str, Any], *, transactional: bool = False) -> dict[str, Any]:
+        """Send a CALL through the station's outbox (in order, after boot) and return the answer."""
+        ...
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` after the current CALL has been answered."""
+        ...
+
+    def note(self, kind: str, detail: str, **data: Any) -> None:
+        """Record a station event for the session log."""
+        ...
+
+    # Operations that incoming CALLs trigger; each runs after the CALL was answered.
+    async def remote_start(self, connector: Connector, token: str, remote_start_id: int | None = None) -> None: ...
+
+    async def remote_stop(self, connector: Connector) -> None: ...
+
+    async def reset(self, hard: bool) -> None: ...
+
+    async def set_availability(self, connector: Connector | None, operative: bool) -> None: ...
+
+    async def unlock(self, connector: Connector) -> None: ...
+
+    async def trigger(self, message: str, connector: Connector | None) -> None: ...
+
+    def availability_is_scheduled(self, connector: Connector | None) -> bool:
+        """Whether a ChangeAvailability would have to wait for a running transaction."""
+        ...
+
+    def on_setting_changed(self, name: str, value: str) -> None:
+        """A configuration key / device-model variable changed (heartbeat, sample interval...)."""
+        ...
