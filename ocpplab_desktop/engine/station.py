@@ -39,6 +39,21 @@ log = logging.getLogger(__name__)
 BOOT_RETRY_DEFAULT_S = 30  # when a Pending/Rejected answer gives interval 0
 
 
+async def sleep_sim(clock: SimClock, seconds: float) -> None:
+    """Sleep in simulated time: follows the lab's speed and pause."""
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def wake() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    timer = clock.scheduler.call_later(seconds, wake)
+    try:
+        await future
+    finally:
+        timer.cancel()
+
+
 @dataclass
 class _Outgoing:
     action: str
@@ -187,6 +202,10 @@ class Station:
                 raise
             except (OSError, websockets.InvalidHandshake, websockets.InvalidURI, ConnectionError, TimeoutError) as exc:
                 self.note("connect_failed", f"cannot connect to {self._endpoint_url()}: {exc}")
+            except Exception as exc:
+                # A bug must not end the station's life: record it and reconnect.
+                log.exception("%s: connection failed", self.id)
+                self.note("error", f"connection failed: {type(exc).__name__}: {exc}")
             finally:
                 self._offline()
             if self._stopping:
@@ -223,8 +242,7 @@ class Station:
             for task in (sender, booting):
                 task.cancel()
             await asyncio.gather(sender, booting, return_exceptions=True)
-        close = ws.close_rcvd or ws.close_sent
-        self.note("disconnected", f"connection closed ({close.code if close else 'no close frame'})")
+        self.note("disconnected", f"connection closed (code {ws.close_code}, {ws.close_reason or 'no reason'})")
 
     def _offline(self) -> None:
         self._ws = None
@@ -254,7 +272,8 @@ class Station:
                 await self.sleep_sim(BOOT_RETRY_DEFAULT_S)
                 continue
             status, interval = self.dialect.boot_outcome(answer)
-            self.registration = status
+            if status != "Accepted":
+                self.registration = status
             self.note("boot", f"BootNotification {status}, interval {interval} s", status=status, interval=interval)
             if status == "Accepted":
                 break
@@ -266,10 +285,12 @@ class Station:
         self._arm_heartbeat()
         self._arm_meter()
         self._accepted.set()
-        await self.dialect.statuses_after_boot()
+        await self._quiet(self.dialect.statuses_after_boot())
         for c in self.connectors:
             c.reported = c.status()
-            await self.dialect.status(c, c.reported)
+            await self._quiet(self.dialect.status(c, c.reported))
+        # Registered once the CSMS knows every connector's status: from here on the station is in use.
+        self.registration = status
 
     def dialect_set_heartbeat(self, interval: int) -> None:
         """The boot answer's interval becomes the heartbeat interval (1.6 4.2, 2.0.1 B01.FR.04)."""
@@ -321,18 +342,7 @@ class Station:
         )  # fmt: skip
 
     async def sleep_sim(self, seconds: float) -> None:
-        """Sleep in simulated time (follows the lab's speed and pause)."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def wake() -> None:
-            if not future.done():
-                future.set_result(None)
-
-        timer = self.clock.scheduler.call_later(seconds, wake)
-        try:
-            await future
-        finally:
-            timer.cancel()
+        await sleep_sim(self.clock, seconds)
 
     # --- the outbox ---------------------------------------------------------------------
     async def send(self, action: str, payload: dict[str, Any], *, transactional: bool = False) -> dict[str, Any]:

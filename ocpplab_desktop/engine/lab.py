@@ -1,0 +1,140 @@
+"""The lab: one event bus, one simulated clock, the stations, the embedded CSMS and the recorder.
+
+This is what the window, the `run` command and the tests drive. One asyncio task ticks the
+simulated clock for every station; the recorder stores every event of the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ocpplab_desktop.engine.station import Station, StationOptions, sleep_sim
+from ocpplab_desktop.model.clock import SimClock
+from ocpplab_desktop.model.config import StationConfig
+from ocpplab_desktop.model.events import EventBus
+from ocpplab_desktop.store.recorder import SessionRecorder
+from ocpplab_desktop.store.store import SessionSource, Store
+
+if TYPE_CHECKING:
+    from ocpplab_desktop.csms.server import MockCsms
+
+log = logging.getLogger(__name__)
+
+
+class Lab:
+    """Stations on a shared clock, optionally with the embedded mock CSMS and a session store."""
+
+    def __init__(
+        self,
+        *,
+        db_path: Path | str | None = None,
+        speed: float = 1.0,
+        tick_s: float = 0.05,
+        csms_host: str = "127.0.0.1",
+        csms_port: int | None = 9000,
+        session_name: str = "lab session",
+        session_source: SessionSource = SessionSource.LAB,
+    ) -> None:
+        self.bus = EventBus()
+        self.clock = SimClock(speed=speed)
+        self.tick_s = tick_s
+        self.stations: dict[str, Station] = {}
+        self.csms: MockCsms | None = None
+        self._csms_host, self._csms_port = csms_host, csms_port
+        self.db_path = Path(db_path) if db_path is not None else None
+        self.store: Store | None = None
+        self.recorder: SessionRecorder | None = None
+        self.session_id: int | None = None
+        self._session_name, self._session_source = session_name, session_source
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.db_path is not None:
+            self.store = Store(self.db_path)
+            self.session_id = self.store.start_session(self._session_name, source=self._session_source)
+            self.recorder = SessionRecorder(self.store, self.bus, self.session_id)
+            self._tasks.append(asyncio.ensure_future(self.recorder.run()))
+        if self._csms_port is not None:
+            self.csms = await self._start_csms()
+        self._tasks.append(asyncio.ensure_future(self._tick()))
+
+    async def _start_csms(self) -> MockCsms:
+        from ocpplab_desktop.csms.server import MockCsms
+
+        csms = MockCsms(self.bus, host=self._csms_host, port=self._csms_port or 0)
+        try:
+            await csms.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            # The preferred port is taken (another lab, another CSMS): take any free one.
+            log.warning("port %s is taken; the embedded CSMS uses a free port instead", self._csms_port)
+            csms = MockCsms(self.bus, host=self._csms_host, port=0)
+            await csms.start()
+        return csms
+
+    async def close(self) -> None:
+        for station in list(self.stations.values()):
+            await station.stop()
+        if self.csms is not None:
+            await self.csms.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.recorder is not None:
+            self.recorder.close()
+        if self.store is not None:
+            self.store.close()
+
+    async def __aenter__(self) -> Lab:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(self.tick_s)
+            now = loop.time()
+            self.clock.advance_real(now - last)
+            last = now
+
+    # --- stations ---------------------------------------------------------------------------
+    @property
+    def csms_url(self) -> str | None:
+        return self.csms.url if self.csms is not None else None
+
+    def add_station(
+        self, config: StationConfig, *, options: StationOptions | None = None, connect: bool = True
+    ) -> Station:
+        """Create a station (its id must be new) and connect it to its CSMS."""
+        config.validate()
+        if config.id in self.stations:
+            raise ValueError(f"a station with id {config.id!r} already exists; choose another id")
+        url = config.csms_url or self.csms_url
+        if url is None:
+            raise ValueError(f"station {config.id}: no CSMS URL and no embedded CSMS running")
+        station = Station(config, bus=self.bus, clock=self.clock, url=url, options=options)
+        self.stations[config.id] = station
+        if self.store is not None and self.session_id is not None:
+            self.store.add_station(self.session_id, config)
+        if connect:
+            station.start()
+        return station
+
+    async def remove_station(self, station_id: str) -> None:
+        station = self.stations.pop(station_id)
+        await station.stop()
+
+    async def sleep_sim(self, seconds: float) -> None:
+        """Wait for `seconds` of simulated time to pass (at the lab's speed)."""
+        await sleep_sim(self.clock, seconds)

@@ -1,0 +1,200 @@
+"""The lab's stations against a CSMS written only with the `ocpp` library, over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from library_csms import LibraryCsmsServer
+from ocpp.v16 import call as c16
+from ocpp.v201 import call as c201
+
+from ocpplab_desktop.engine.lab import Lab
+from ocpplab_desktop.engine.station import Station
+from ocpplab_desktop.model.connector import UserAction
+from ocpplab_desktop.model.templates import load_template
+from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+
+A = UserAction
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait (bounded) until predicate() holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def sent(frames: list[Frame], action: str) -> list[Frame]:
+    return [
+        f
+        for f in frames
+        if f.side is Side.STATION and f.direction is Direction.TO_CSMS and f.message_type is MessageType.CALL
+        and f.action == action
+    ]  # fmt: skip
+
+
+async def start_station(lab: Lab, template: str, url: str, station_id: str) -> Station:
+    station = lab.add_station(replace(load_template(template), id=station_id, csms_url=url))
+    await until(lambda: station.registration == "Accepted")
+    return station
+
+
+async def test_full_16_session_against_library_csms(schema_errors: Any) -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        frames: list[Frame] = []
+        lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
+        station = await start_station(lab, "ac-22kw-wallbox", csms.url, "LIB-16")
+        c = station.connector(1, 1)
+        await station.act(1, 1, A.PLUG_IN)
+        assert c.reported == "Preparing"
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-1")
+        assert c.reported == "Charging" and c.tx_id == "1"
+        await until(lambda: len(csms.received.of("MeterValues")) >= 3)
+        await station.act(1, 1, A.STOP)
+        assert c.reported == "Finishing"
+        await station.act(1, 1, A.UNPLUG)
+        assert c.reported == "Available"
+        await until(lambda: len(csms.received.of("StopTransaction")) == 1)
+
+        stop = csms.received.of("StopTransaction")[0]
+        start = csms.received.of("StartTransaction")[0]
+        assert stop["reason"] == "Local" and stop["transaction_id"] == 1
+        assert stop["meter_stop"] > start["meter_start"], "energy must have been delivered"
+        statuses = [p["status"] for p in csms.received.of("StatusNotification") if p["connector_id"] == 1]
+        assert statuses == ["Available", "Preparing", "Charging", "Finishing", "Available"]
+        meter = csms.received.of("MeterValues")[0]
+        assert meter["transaction_id"] == 1
+        assert csms.received.actions()[0] == "BootNotification"
+        assert schema_errors(frames, "1.6") == []
+
+
+async def test_meter_values_power_equals_voltage_times_current_16() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        station = await start_station(lab, "ac-22kw-wallbox", csms.url, "LIB-VI")
+        await station.act(1, 1, A.PLUG_IN)
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-1")
+        await until(lambda: len(csms.received.of("MeterValues")) >= 1)
+        values = csms.received.of("MeterValues")[0]["meter_value"][0]["sampled_value"]
+        power = next(float(v["value"]) for v in values if v["measurand"] == "Power.Active.Import")
+        amps = [float(v["value"]) for v in values if v["measurand"] == "Current.Import"]
+        volts = [float(v["value"]) for v in values if v["measurand"] == "Voltage"]
+        assert power > 20_000
+        assert abs(sum(v * a for v, a in zip(volts, amps, strict=True)) - power) < 0.01 * power
+
+
+async def test_full_201_session_against_library_csms(schema_errors: Any) -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        frames: list[Frame] = []
+        lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
+        station = await start_station(lab, "ac-22kw-wallbox-v201", csms.url, "LIB-201")
+        c = station.connector(1, 1)
+        await station.act(1, 1, A.PLUG_IN)
+        assert c.reported == "Occupied"
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-2")
+        assert c.tx_started
+        await until(lambda: sum(p["event_type"] == "Updated" for p in csms.received.of("TransactionEvent")) >= 3)
+        await station.act(1, 1, A.STOP)
+        await station.act(1, 1, A.UNPLUG)
+        assert c.reported == "Available"
+        await until(lambda: any(p["event_type"] == "Ended" for p in csms.received.of("TransactionEvent")))
+
+        events = csms.received.of("TransactionEvent")
+        assert events[0]["event_type"] == "Started" and events[0]["id_token"]["id_token"] == "TAG-2"
+        ended = next(p for p in events if p["event_type"] == "Ended")
+        assert ended["transaction_info"]["stopped_reason"] == "Local"
+        tx_ids = {p["transaction_info"]["transaction_id"] for p in events}
+        assert len(tx_ids) == 1
+        assert [p["seq_no"] for p in events] == list(range(len(events)))
+        assert schema_errors(frames, "2.0.1") == []
+
+
+async def test_201_station_answers_get_base_report_with_notify_report() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        await start_station(lab, "ac-22kw-wallbox-v201", csms.url, "LIB-REPORT")
+        peer = csms.peers["LIB-REPORT"]
+        answer = await peer.call(c201.GetBaseReport(request_id=7, report_base="FullInventory"), suppress=False)
+        assert answer.status == "Accepted"
+        await until(lambda: any(not p.get("tbc", False) for p in csms.received.of("NotifyReport")))
+        reports = csms.received.of("NotifyReport")
+        assert all(p["request_id"] == 7 for p in reports)
+        assert [p["seq_no"] for p in reports] == list(range(len(reports)))
+        components = {d["component"]["name"] for p in reports for d in p["report_data"]}
+        assert {"ChargingStation", "EVSE", "Connector", "OCPPCommCtrlr", "TxCtrlr"} <= components
+
+
+async def test_remote_start_and_stop_from_library_csms_leaves_16_connector_finishing() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        station = await start_station(lab, "ac-22kw-wallbox", csms.url, "LIB-REMOTE")
+        c = station.connector(1, 1)
+        await station.act(1, 1, A.PLUG_IN)
+        peer = csms.peers["LIB-REMOTE"]
+        answer = await peer.call(c16.RemoteStartTransaction(id_tag="REMOTE-1", connector_id=1), suppress=False)
+        assert answer.status == "Accepted"
+        await until(lambda: c.reported == "Charging")
+        answer = await peer.call(c16.RemoteStopTransaction(transaction_id=int(c.tx_id or 0)), suppress=False)
+        assert answer.status == "Accepted"
+        await until(lambda: c.reported == "Finishing")
+        assert csms.received.of("StopTransaction")[0]["reason"] == "Remote"
+        # Finishing holds until the cable is unplugged (1.6 section 4.9, C6 then F1).
+        await asyncio.sleep(0.2)
+        assert c.reported == "Finishing"
+        await station.act(1, 1, A.UNPLUG)
+        assert c.reported == "Available"
+
+
+async def test_blocked_token_starts_no_transaction() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        csms.received.blocked.add("BAD-TAG")
+        station = await start_station(lab, "ac-22kw-wallbox", csms.url, "LIB-BLOCK")
+        await station.act(1, 1, A.PLUG_IN)
+        outcome = await station.act(1, 1, A.PRESENT_TOKEN, token="BAD-TAG")
+        assert "Blocked" in outcome
+        c = station.connector(1, 1)
+        assert not c.tx_started and c.reported == "Preparing"
+        assert csms.received.of("StartTransaction") == []
+
+
+async def test_unknown_action_from_csms_gets_not_implemented_and_unhandled_gets_not_supported() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        frames: list[Frame] = []
+        lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
+        await start_station(lab, "ac-22kw-wallbox", csms.url, "LIB-ERR")
+        peer = csms.peers["LIB-ERR"]
+        await peer._send('[2,"u-1","FlyToTheMoon",{}]')
+        await peer._send('[2,"u-2","GetDiagnostics",{"location":"ftp://x"}]')
+        await peer._send('[2,"u-3","ChangeConfiguration",{"key":"HeartbeatInterval"}]')
+        await until(lambda: len([f for f in frames if f.message_type is MessageType.CALLERROR]) >= 3)
+        errors = {f.unique_id: f.error_code for f in frames if f.message_type is MessageType.CALLERROR}
+        # OCPP-J 1.6 section 4.2.3: unknown -> NotImplemented, known but unsupported -> NotSupported,
+        # a missing required field -> ProtocolError ("Payload for Action is incomplete").
+        assert errors == {"u-1": "NotImplemented", "u-2": "NotSupported", "u-3": "ProtocolError"}
+
+
+async def test_station_reconnects_and_boots_again_after_csms_restart() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        station = lab.add_station(replace(load_template("ac-22kw-wallbox"), id="LIB-RECONNECT", csms_url=csms.url))
+        station.options.backoff.first_s = 0.05
+        station.options.backoff.maximum_s = 0.2
+        await until(lambda: station.registration == "Accepted")
+        url = csms.url
+        port = int(url.rsplit(":", 1)[1])
+        await csms.__aexit__(None, None, None)
+        await until(lambda: not station.connected)
+        import websockets
+
+        server = await websockets.serve(
+            csms._handle, "127.0.0.1", port, subprotocols=[websockets.Subprotocol("ocpp1.6")]
+        )
+        try:
+            await until(lambda: station.registration == "Accepted", timeout=15)
+            boots = csms.received.of("BootNotification")
+            assert len(boots) == 2
+        finally:
+            server.close()
+            await server.wait_closed()
