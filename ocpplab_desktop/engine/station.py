@@ -16,6 +16,7 @@ import asyncio
 import base64
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -398,7 +399,7 @@ class Station:
             self.note("send_failed", str(exc))
 
     def note(self, kind: str, detail: str, **data: Any) -> None:
-        self.bus.publish(StationEvent(self.id, kind, detail, data, self.clock.now))
+        self.bus.publish(StationEvent(self.id, kind, detail, data, time.monotonic()))
 
     def now_iso(self) -> str:
         return self.clock.isoformat_z()
@@ -435,7 +436,7 @@ class Station:
             c.reported = new
             self.bus.publish(
                 ConnectorStateChanged(
-                    self.id, c.evse_id, c.connector_id, old, new, cause, forced or not allowed, self.clock.now
+                    self.id, c.evse_id, c.connector_id, old, new, cause, forced or not allowed, time.monotonic()
                 )
             )
             if self._accepted.is_set():
