@@ -1,0 +1,124 @@
+"""The mock CSMS's answers to OCPP 1.6J charge points (1.6 section 4, plus the security extension)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.routing import on
+from ocpp.v16 import call_result
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import Action, DataTransferStatus, GenericStatus, Reason
+
+from ocpplab_desktop.csms.handlers import CsmsHandlers, acknowledging, now_iso
+from ocpplab_desktop.csms.state import ConnectorStatus, Transaction
+from ocpplab_desktop.model.config import OcppVersion
+
+
+@acknowledging(call_result, Action.security_event_notification)
+class CsmsHandlers16(CsmsHandlers):
+    version = OcppVersion.V16
+
+    def _id_tag_info(self, id_tag: str) -> IdTagInfo:
+        return IdTagInfo(status=self.policy.token_status(id_tag))
+
+    @on(Action.boot_notification)
+    def on_boot_notification(self, **payload: Any) -> call_result.BootNotification:
+        rule = self.registered(payload)
+        return call_result.BootNotification(current_time=now_iso(), interval=rule.interval, status=rule.status)
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
+        return call_result.Heartbeat(current_time=self.heartbeat())
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
+        return call_result.Authorize(id_tag_info=self._id_tag_info(id_tag))
+
+    @on(Action.status_notification)
+    def on_status_notification(
+        self, connector_id: int, error_code: str, status: str, timestamp: str | None = None, **_: Any
+    ) -> call_result.StatusNotification:
+        self.state.connectors[connector_id] = ConnectorStatus(status, error_code, timestamp)
+        return call_result.StatusNotification()
+
+    @on(Action.start_transaction)
+    def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
+    ) -> call_result.StartTransaction:
+        # 1.6 section 4.8: the Central System assigns the transaction id, whatever the idTag status;
+        # the Charge Point ends the transaction itself when the status is not Accepted.
+        tx_id = self.next_transaction_id()
+        self.started(
+            Transaction(
+                id=tx_id,
+                station_id=self.state.station_id,
+                connector_id=connector_id,
+                id_token=id_tag,
+                meter_start_wh=meter_start,
+                started_at=timestamp,
+            )
+        )
+        return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=self._id_tag_info(id_tag))
+
+    @on(Action.stop_transaction)
+    def on_stop_transaction(
+        self,
+        *,
+        meter_stop: int,
+        timestamp: str,
+        transaction_id: int,
+        reason: str | None = None,
+        id_tag: str | None = None,
+        transaction_data: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> call_result.StopTransaction:
+        tx = self.state.transactions.get(transaction_id)
+        if tx is None:
+            # A transaction started before this CSMS ran (or offline): the stop is answered all the same.
+            tx = Transaction(id=transaction_id, station_id=self.state.station_id, connector_id=None)
+            self.state.transactions[transaction_id] = tx
+        if transaction_data:
+            self.record_meter(tx.connector_id, transaction_id, transaction_data)
+        # StopTransaction.req: reason may be omitted only when it is Local.
+        self.ended(tx, stopped_at=timestamp, reason=reason or Reason.local, meter_stop_wh=meter_stop)
+        # idTagInfo answers the idTag that stopped the transaction; without one there is nothing to answer.
+        return call_result.StopTransaction(id_tag_info=self._id_tag_info(id_tag) if id_tag is not None else None)
+
+    @on(Action.meter_values)
+    def on_meter_values(
+        self, connector_id: int, meter_value: list[dict[str, Any]], transaction_id: int | None = None, **_: Any
+    ) -> call_result.MeterValues:
+        self.record_meter(connector_id, transaction_id, meter_value)
+        return call_result.MeterValues()
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
+        # 1.6 section 4.3: a receiver with no implementation for the vendorId answers UnknownVendorId.
+        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status_notification(self, status: str, **_: Any) -> call_result.DiagnosticsStatusNotification:
+        self.state.upload_status = status
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.log_status_notification)
+    def on_log_status_notification(self, status: str, **_: Any) -> call_result.LogStatusNotification:
+        self.state.upload_status = status
+        return call_result.LogStatusNotification()
+
+    @on(Action.firmware_status_notification)
+    def on_firmware_status_notification(self, status: str, **_: Any) -> call_result.FirmwareStatusNotification:
+        self.state.firmware_status = status
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.signed_firmware_status_notification)
+    def on_signed_firmware_status_notification(
+        self, status: str, **_: Any
+    ) -> call_result.SignedFirmwareStatusNotification:
+        self.state.firmware_status = status
+        return call_result.SignedFirmwareStatusNotification()
+
+    @on(Action.sign_certificate)
+    def on_sign_certificate(self, **_: Any) -> call_result.SignCertificate:
+        # The mock has no certificate authority to sign with.
+        return call_result.SignCertificate(status=GenericStatus.rejected)

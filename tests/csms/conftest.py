@@ -1,0 +1,50 @@
+"""The mock CSMS on a free loopback port, with an independent check of every answer it gives.
+
+Every CALLRESULT the CSMS sends in a test is checked against the official JSON schemas (with
+jsonschema, not the compiled validators the endpoint uses) when the test ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from ocpplab_desktop.csms.server import MockCsms
+from ocpplab_desktop.model.events import EventBus
+from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def published(bus: EventBus) -> list[Any]:
+    """Everything published on the bus, in order."""
+    seen: list[Any] = []
+    bus.subscribe(seen.append)
+    return seen
+
+
+@pytest.fixture
+async def csms(bus: EventBus, published: list[Any], schema_errors: Any) -> AsyncIterator[MockCsms]:
+    server = MockCsms(bus, port=0)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    # An independent check of every answer the CSMS gave (the endpoint validated them already).
+    frames = [e for e in published if isinstance(e, Frame)]
+    assert all(frame.side is Side.CSMS for frame in frames)
+    answers = [f for f in frames if f.message_type is MessageType.CALLRESULT and f.direction is Direction.TO_STATION]
+    problems = [
+        problem
+        for frame in answers
+        if frame.station_id in server.stations
+        for problem in schema_errors([frame], server.stations[frame.station_id].version.value)
+    ]
+    assert problems == []
