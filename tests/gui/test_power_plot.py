@@ -1,0 +1,172 @@
+"""PowerPlot: ring buffers fed by MeterSample records, drawn on a timer while visible."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPalette
+
+from ocpplab_desktop.gui.power_plot import CURVE_NAMES, PowerPlot, RingBuffer
+from ocpplab_desktop.model.events import MeterSample
+
+SampleFactory = Callable[..., MeterSample]
+
+
+@pytest.fixture
+def plot(qtbot) -> PowerPlot:
+    widget = PowerPlot()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def wait_for_points(qtbot, plot: PowerPlot, count: int, name: str = "power") -> None:
+    qtbot.waitUntil(lambda: len(plot.curve_data(name)[0]) == count)
+
+
+def test_samples_appear_after_the_redraw_timer_not_on_arrival(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(100.0 + i, 7400.0 + i * 100, energy_wh=i * 500.0) for i in range(4)])
+    assert len(plot.curve_data("power")[0]) == 0, "add_samples only stores"
+    wait_for_points(qtbot, plot, 4)
+    x, power = plot.curve_data("power")
+    np.testing.assert_allclose(x, [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_allclose(power, [7.4, 7.5, 7.6, 7.7])
+    np.testing.assert_allclose(plot.curve_data("energy")[1], [0.0, 0.5, 1.0, 1.5])
+    np.testing.assert_allclose(plot.curve_data("current_L2")[1], np.array([7400, 7500, 7600, 7700]) / 230 / 3)
+
+
+def test_limit_line_follows_the_samples_limit_and_is_dashed(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(0.0, 11_000.0), sample(10.0, 6_000.0, limit_w=6_000.0), sample(20.0, 6_000.0)])
+    wait_for_points(qtbot, plot, 3, "limit")
+    np.testing.assert_allclose(plot.curve_data("limit")[1], [11.0, 6.0, 11.0])
+    assert plot.curve("limit").opts["pen"].style() == Qt.PenStyle.DashLine
+
+
+def test_unlimited_readings_leave_a_gap_in_the_limit_line(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(0.0, 1000.0), sample(1.0, 1000.0, limit_w=float("inf")), sample(2.0, 1000.0)])
+    wait_for_points(qtbot, plot, 3)
+    np.testing.assert_allclose(plot.curve_data("limit")[0], [0.0, 2.0])
+
+
+def test_buffer_keeps_the_newest_points_in_order_past_capacity(qtbot, sample: SampleFactory) -> None:
+    plot = PowerPlot(capacity=5)
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(float(t), t * 1000.0) for t in range(4)])
+    plot.add_samples([sample(float(t), t * 1000.0) for t in range(4, 7)])
+    wait_for_points(qtbot, plot, 5)
+    np.testing.assert_allclose(plot.curve_data("power")[1], [2.0, 3.0, 4.0, 5.0, 6.0])
+    plot.add_samples([sample(float(t), t * 1000.0) for t in range(7, 20)])
+    qtbot.waitUntil(lambda: plot.curve_data("power")[1][0] == 15.0)
+    np.testing.assert_allclose(plot.curve_data("power")[1], [15.0, 16.0, 17.0, 18.0, 19.0])
+
+
+@pytest.mark.parametrize("batches", [[3, 3, 3], [2, 5], [7], [4, 1, 1, 1, 1, 1]])
+def test_ring_buffer_wraps_across_its_end(batches: list[int]) -> None:
+    ring = RingBuffer(capacity=4)
+    values = np.arange(sum(batches), dtype=float)
+    start = 0
+    for size in batches:
+        ring.extend(np.tile(values[start : start + size, np.newaxis], (1, 8)))
+        start += size
+    assert len(ring) == 4
+    np.testing.assert_array_equal(ring.ordered()[:, 0], values[-4:])
+
+
+def test_ring_buffer_put_wraps_and_can_replace_a_row_of_the_same_time() -> None:
+    ring = RingBuffer(capacity=3)
+    for t in (1.0, 2.0, 3.0, 4.0):
+        ring.put([t, t * 10] + [0.0] * 6)
+    ring.put([4.0, 99.0] + [0.0] * 6, replace_same_time=True)
+    ring.put([5.0, 50.0] + [0.0] * 6, replace_same_time=True)
+    np.testing.assert_array_equal(ring.ordered()[:, :2], [[3.0, 30.0], [4.0, 99.0], [5.0, 50.0]])
+
+
+def test_station_target_sums_the_latest_reading_of_each_connector(
+    qtbot, plot: PowerPlot, sample: SampleFactory
+) -> None:
+    plot.set_target("CP-1")
+    plot.add_samples(
+        [
+            sample(0.0, 7000.0, connector=1, limit_w=11_000.0),
+            sample(0.0, 3000.0, evse=2, connector=1, limit_w=11_000.0),
+            sample(5.0, 5000.0, connector=1, limit_w=11_000.0),
+            sample(5.0, 1000.0, station="CP-2"),
+        ]
+    )
+    wait_for_points(qtbot, plot, 2)
+    np.testing.assert_allclose(plot.curve_data("power")[1], [10.0, 8.0], err_msg="one point per instant")
+    np.testing.assert_allclose(plot.curve_data("limit")[1], [22.0, 22.0])
+    plot.set_target("CP-1", 2)
+    np.testing.assert_allclose(plot.curve_data("power")[1], [3.0])
+    assert plot.targets() == [("CP-1", 1, 1), ("CP-1", 2, 1), ("CP-2", 1, 1)]
+
+
+def test_soc_is_drawn_for_a_dc_car_and_not_summed(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-DC", 1, 1)
+    plot.add_samples([sample(t, 50_000.0, station="CP-DC", soc=20.0 + t) for t in (0.0, 60.0, 120.0)])
+    wait_for_points(qtbot, plot, 3, "soc")
+    np.testing.assert_allclose(plot.curve_data("soc")[1], [20.0, 80.0, 140.0])
+    assert plot.plots[2].getAxis("right").isVisible()
+    plot.set_target("CP-DC")
+    assert len(plot.curve_data("soc")[0]) == 0
+    assert len(plot.curve_data("power")[0]) == 3
+    assert not plot.plots[2].getAxis("right").isVisible()
+
+
+def test_hidden_plot_does_not_redraw(qtbot, sample: SampleFactory) -> None:
+    plot = PowerPlot()
+    qtbot.addWidget(plot)
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(0.0, 1000.0)])
+    qtbot.wait(250)
+    assert len(plot.curve_data("power")[0]) == 0
+    plot.show()
+    wait_for_points(qtbot, plot, 1)
+
+
+def test_export_png_writes_the_plot(plot: PowerPlot, sample: SampleFactory, tmp_path: Path) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(float(t), 1000.0 * (t % 7)) for t in range(60)])
+    path = tmp_path / "power.png"
+    plot.export_png(path)
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB32)
+    assert not image.isNull()
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint32, count=image.width() * image.height())
+    assert len(np.unique(pixels)) > 10
+    assert QColor("#3a86ff").rgb() in set(pixels.tolist()), "the power curve is in the picture"
+
+
+def test_export_png_to_a_missing_folder_says_what_is_wrong(plot: PowerPlot, tmp_path: Path) -> None:
+    with pytest.raises(OSError, match="could not write the plot image"):
+        plot.export_png(tmp_path / "no-such-folder" / "power.png")
+
+
+def test_background_and_axes_follow_the_palette(plot: PowerPlot) -> None:
+    dark = QPalette(plot.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#202124"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e8eaed"))
+    plot.setPalette(dark)
+    assert plot.graphics.backgroundBrush().color() == QColor("#202124")
+    assert plot.plots[0].getAxis("left").textPen().color() == QColor("#e8eaed")
+
+
+def test_time_axis_reads_as_elapsed_minutes_and_hours(plot: PowerPlot) -> None:
+    axis = plot.plots[2].getAxis("bottom")
+    assert axis.tickStrings([0.0, 90.0, 3605.0], 1.0, 30.0) == ["0:00", "1:30", "1:00:05"]
+
+
+def test_curve_data_names_the_curves_it_knows(plot: PowerPlot) -> None:
+    assert set(CURVE_NAMES) >= {"power", "limit", "current_L1", "energy", "soc"}
+    with pytest.raises(KeyError, match="current_L1"):
+        plot.curve_data("current")
