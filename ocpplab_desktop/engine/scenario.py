@@ -282,9 +282,16 @@ class ScenarioRunner:
                 raise StepFailed("remote_stop: the station has no running transaction")
             tx = running[0]
             args["transaction_id"] = int(tx) if self.station.version is OcppVersion.V16 else tx
-        method = getattr(csms, command, None)
-        if method is None:
-            raise StepFailed(f"the built-in CSMS has no command {command!r}", fatal=True)
+        from ocpplab_desktop.csms.server import commands_for
+
+        allowed = commands_for(self.config.ocpp_version)
+        if command not in allowed:
+            raise StepFailed(
+                f"{command!r} is not an OCPP {self.config.ocpp_version.value} command of the built-in CSMS; "
+                f"choose one of {', '.join(allowed)}",
+                fatal=True,
+            )
+        method = getattr(csms, command)
         try:
             answer = await method(self.config.id, **args)
         except Exception as exc:
