@@ -209,7 +209,14 @@ async def library_fleet(url: str, stations: int, seconds: float) -> dict[str, An
     elapsed = time.monotonic() - start
     cpu = usage()["cpu_s"] - cpu0
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"booted": stations, "frames": calls["n"] * 2, "elapsed": elapsed, "rtts": rtts, "cpu_load_s": cpu, "stored": 0}
+    return {
+        "booted": stations,
+        "frames": calls["n"] * 2,
+        "elapsed": elapsed,
+        "rtts": rtts,
+        "cpu_load_s": cpu,
+        "stored": 0,
+    }
 
 
 # --- orchestration -------------------------------------------------------------------------------
@@ -298,7 +305,9 @@ def main() -> None:
         print(f"  station CPU per frame: {lab_cost / lib_cost:.2f}")
         print(f"  p50 round trip: {percentile(lab['rtts'], 0.5) / percentile(lib['rtts'], 0.5):.2f}")
         print(f"  CSMS CPU seconds: {lab['csms']['cpu_s'] / lib['csms']['cpu_s']:.2f}")
-        print(f"  median RTT lab {statistics.median(lab['rtts']):.2f} ms vs library {statistics.median(lib['rtts']):.2f} ms")
+        print(
+            f"  median RTT lab {statistics.median(lab['rtts']):.2f} ms vs library {statistics.median(lib['rtts']):.2f} ms"
+        )
 
 
 if __name__ == "__main__":
