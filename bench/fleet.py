@@ -305,9 +305,8 @@ def main() -> None:
         print(f"  station CPU per frame: {lab_cost / lib_cost:.2f}")
         print(f"  p50 round trip: {percentile(lab['rtts'], 0.5) / percentile(lib['rtts'], 0.5):.2f}")
         print(f"  CSMS CPU seconds: {lab['csms']['cpu_s'] / lib['csms']['cpu_s']:.2f}")
-        print(
-            f"  median RTT lab {statistics.median(lab['rtts']):.2f} ms vs library {statistics.median(lib['rtts']):.2f} ms"
-        )
+        lab_median, lib_median = statistics.median(lab["rtts"]), statistics.median(lib["rtts"])
+        print(f"  median RTT lab {lab_median:.2f} ms vs library {lib_median:.2f} ms")
 
 
 if __name__ == "__main__":
