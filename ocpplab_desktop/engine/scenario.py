@@ -34,6 +34,7 @@ from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.config import ConfigError, OcppVersion, StationConfig
 from ocpplab_desktop.model.connector import FaultInfo, Refused, UserAction
 from ocpplab_desktop.model.templates import load_template
+from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
 
@@ -77,7 +78,9 @@ class Report:
 
 
 ACTION_STEPS = {a.value: a for a in UserAction}
-OTHER_STEPS = {"wait", "wait_until", "expect_state", "expect_frame", "csms", "csms_policy", "reboot", "note"}
+OTHER_STEPS = {
+    "wait", "wait_until", "expect_state", "expect_frame", "csms", "csms_policy", "reboot", "note", "data_transfer",
+}  # fmt: skip
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -311,6 +314,18 @@ class ScenarioRunner:
             current = getattr(policy, key)
             setattr(policy, key, type(current)(value) if isinstance(current, set | list | tuple) else value)
         return f"policy {args}"
+
+    async def _step_data_transfer(self, args: Any) -> str:
+        args = dict(_mapping("data_transfer", args))
+        assert self.station is not None
+        expect = args.pop("expect", None)
+        try:
+            answer = await self.station.data_transfer(str(args["vendor_id"]), args.get("message_id"), args.get("data"))
+        except (KeyError, NotConnected, CallErrorReceived, CallTimeout, InvalidResponse) as exc:
+            raise StepFailed(f"DataTransfer failed: {type(exc).__name__}: {exc}") from exc
+        if expect is not None and not _contains(answer, expect):
+            raise StepFailed(f"DataTransfer answered {answer}, expected {expect}")
+        return f"DataTransfer -> {answer}"
 
     async def _step_reboot(self, args: Any) -> str:
         del args

@@ -711,6 +711,17 @@ class Station:
         for c in [connector] if connector is not None else self.connectors:
             await self._set_operative(c, operative)
 
+    async def data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: str | None = None
+    ) -> dict[str, Any]:
+        """Send a DataTransfer (1.6 section 4.3, 2.0.1 P01) and return the CSMS's answer."""
+        payload: dict[str, Any] = {"vendorId": vendor_id}
+        if message_id is not None:
+            payload["messageId"] = message_id
+        if data is not None:
+            payload["data"] = data
+        return await self.send("DataTransfer", payload)
+
     async def trigger(self, message: str, connector: Connector | None) -> None:
         if message == "BootNotification":
             action, payload = self.dialect.boot_request("Triggered")
