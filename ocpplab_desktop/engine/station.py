@@ -253,8 +253,8 @@ class Station:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             self._heartbeat = None
-        # Only transaction messages wait for the link to come back (1.6 section 4.7,
-        # 2.0.1 E12); the rest fail now and the current status is sent after the next boot.
+        # Only transaction messages wait for the link to come back (1.6 "Transaction-related
+        # messages", 2.0.1 E12); the rest fail now, and the current status is sent after the next boot.
         kept: deque[_Outgoing] = deque()
         for item in self._outbox:
             if item.transactional:

@@ -124,7 +124,7 @@ class ChargePoint16:
     async def transaction_started(
         self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
     ) -> str:
-        """StartTransaction (1.6 section 4.10); returns the status of the id tag."""
+        """StartTransaction (1.6 section 4.8); returns the status of the id tag."""
         del trigger, remote_id
         answer = await self._send(
             call.StartTransaction(
@@ -253,7 +253,7 @@ class ChargePoint16:
         target = self._connector(connector_id)
         if target is None:
             return call_result.UnlockConnector(status=UnlockStatus.not_supported)
-        # 5.17: a running transaction is stopped first (reason UnlockCommand).
+        # 5.18: a running transaction is stopped first (reason UnlockCommand).
         self.station.spawn(self.station.unlock(target))
         return call_result.UnlockConnector(status=UnlockStatus.unlocked)
 
