@@ -1,0 +1,296 @@
+"""One connector of a station as a card: its state, live readings and the buttons a person would press.
+
+The card keeps no state of its own: `refresh()` re-reads the connector and the station's meter,
+and the window calls it when the bus reports something about this connector. A button runs
+`Station.act` on the asyncio loop (qasync) and the outcome - or why it was refused - lands in
+the card's status line. Buttons the state machine forbids are greyed with the rule as tooltip;
+"Force" lets them through for negative tests, and the engine records such actions as forced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import shiboken6
+from ocpp.v16.enums import ChargePointErrorCode
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ocpplab_desktop.engine.station import Station
+from ocpplab_desktop.gui import palette
+from ocpplab_desktop.gui.state_diagram import StateDiagram
+from ocpplab_desktop.model.config import CurrentType, OcppVersion
+from ocpplab_desktop.model.connector import ACTION_LABELS, Connector, FaultInfo, Refused, UserAction
+from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOKEN = "04A1B2C3D4E5F6"
+FAULT_CODES = tuple(code.value for code in ChargePointErrorCode if code is not ChargePointErrorCode.no_error)
+# What can go wrong on the wire while an action runs; anything else is a bug and says so.
+PROTOCOL_ERRORS = (CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError)
+
+# The buttons, one row per part of the session they act on: the cable, the session, the EV,
+# the EVSE, availability, faults (the fault code and info fields follow the last row).
+_ROWS: tuple[tuple[UserAction, ...], ...] = (
+    (UserAction.PLUG_IN, UserAction.UNPLUG),
+    (UserAction.PRESENT_TOKEN, UserAction.START, UserAction.STOP),
+    (UserAction.EV_SUSPEND, UserAction.EV_RESUME),
+    (UserAction.EVSE_SUSPEND, UserAction.EVSE_RESUME),
+    (UserAction.MAKE_UNAVAILABLE, UserAction.MAKE_AVAILABLE),
+    (UserAction.FAULT, UserAction.CLEAR_FAULT),
+)
+
+
+def format_kw(watts: float) -> str:
+    """Watts as kW with at most two decimals and no trailing zeros: 22080 -> '22.08 kW'."""
+    return f"{watts / 1000:.2f}".rstrip("0").rstrip(".") + " kW"
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setEnabled(False)  # the palette's disabled text: a quiet caption in either theme
+    return label
+
+
+class ConnectorCard(QFrame):
+    """State, readings and actions of one connector of `station`."""
+
+    def __init__(self, station: Station, connector: Connector, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._station = station
+        self._connector = connector
+        self._pending: set[asyncio.Future[None]] = set()
+        self.setObjectName("connectorCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        self.title = QLabel(self._title())
+        self.title.setFont(self._bold(1.25))
+        self.subtitle = QLabel(self._subtitle())
+        self.state_label = QLabel()
+        self.state_label.setObjectName("stateLabel")
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.state_label.setFont(self._bold(1.6))  # readable from across the room
+        self.diagram = StateDiagram(station.version, self)
+
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(self.title)
+        heading.addWidget(self.subtitle)
+
+        self.power = QLabel()
+        self.energy = QLabel()
+        self.soc = QLabel()
+        self.transaction = QLabel()
+        self.token_edit = QLineEdit(DEFAULT_TOKEN)
+        self.token_edit.setToolTip("The id token presented at the reader (1.6 idTag, 2.0.1 idToken)")
+        self.fault_combo = QComboBox()
+        self.fault_combo.addItems(FAULT_CODES)
+        self.fault_combo.setCurrentText(ChargePointErrorCode.other_error.value)
+        self.fault_combo.setToolTip("The error code the Fault button reports (1.6 ChargePointErrorCode)")
+        self.fault_info = QLineEdit()
+        self.fault_info.setPlaceholderText("info (optional)")
+        self.fault_info.setToolTip("Free text reported with the fault")
+        self._buttons: dict[UserAction, QPushButton] = {}
+        # What refresh() last applied to each button, so that a refresh per UI tick restyles nothing.
+        self._button_looks: dict[UserAction, tuple[bool, str, bool]] = {}
+        self._shown_state = ""
+
+        self.force_box = QCheckBox("Force (out-of-order, negative test)")
+        self.force_box.setToolTip(
+            "Let every button through, even when the connector's state forbids it.\n"
+            "The engine records the action as forced; use it to test how a CSMS copes."
+        )
+        self.force_box.setStyleSheet(f"QCheckBox {{ color: {palette.WARNING}; font-weight: bold; }}")
+        self.force_box.toggled.connect(self._force_toggled)
+
+        self.status_line = QLabel()
+        self.status_line.setWordWrap(True)
+        self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addLayout(heading)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.diagram, 1)
+        layout.addLayout(self._readings(dc=connector.config.current_type is CurrentType.DC))
+        token_row = QHBoxLayout()
+        token_row.addWidget(QLabel("Token"))
+        token_row.addWidget(self.token_edit, 1)
+        layout.addLayout(token_row)
+        layout.addLayout(self._action_buttons())
+        fault_details = QHBoxLayout()
+        fault_details.addWidget(self.fault_combo, 1)
+        fault_details.addWidget(self.fault_info, 1)
+        layout.addLayout(fault_details)
+        layout.addWidget(self.force_box)
+        layout.addWidget(self.status_line)
+        self._style_frame(forced=False)
+        self.refresh()
+
+    def _bold(self, scale: float) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * scale)
+        font.setBold(True)
+        return font
+
+    def _readings(self, *, dc: bool) -> QGridLayout:
+        grid = QGridLayout()
+        font = self._bold(1.2)
+        columns = [("Power", self.power), ("Energy", self.energy), ("SoC", self.soc), ("Transaction", self.transaction)]
+        for column, (name, value) in enumerate(columns):
+            caption = _caption(name)
+            value.setFont(font)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(caption, 0, column)
+            grid.addWidget(value, 1, column)
+            shown = dc or value is not self.soc  # an AC EV reports no state of charge
+            grid.setColumnStretch(column, 1 if shown else 0)
+            if not shown:
+                caption.hide()
+                value.hide()
+        return grid
+
+    def _action_buttons(self) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        for row, row_actions in enumerate(_ROWS):
+            for column, action in enumerate(row_actions):
+                button = QPushButton(ACTION_LABELS[action])
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                button.clicked.connect(lambda _checked=False, a=action: self._trigger(a))
+                self._buttons[action] = button
+                grid.addWidget(button, row, column)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        return grid
+
+    # --- for the window and the tests -------------------------------------------------------
+    @property
+    def connector(self) -> Connector:
+        return self._connector
+
+    def button(self, action: UserAction) -> QPushButton:
+        return self._buttons[action]
+
+    def status_text(self) -> str:
+        return self.status_line.text()
+
+    def refresh(self) -> None:
+        """Re-read the connector and its meter: state, readings, which buttons are allowed and why not.
+
+        Cheap enough to call on every UI tick: styles are only touched when something changed.
+        """
+        c = self._connector
+        state = c.reported or c.status()
+        if state != self._shown_state:
+            self._shown_state = state
+            colour = palette.state_colour(state)
+            self.state_label.setText(state)
+            self.state_label.setStyleSheet(
+                f"QLabel#stateLabel {{ background: {colour.name()}; color: {palette.text_on(colour).name()};"
+                " border-radius: 8px; padding: 6px 14px; }"
+            )
+            self.diagram.set_state(state)
+        reading = self._station.reading(c)
+        self.power.setText(format_kw(reading.power_w))
+        self.energy.setText(f"{reading.energy_wh / 1000:.3f} kWh")
+        self.soc.setText("—" if reading.soc is None else f"{reading.soc:.0f} %")
+        self.transaction.setText(c.tx_id or "—")
+        forced = self.force_box.isChecked()
+        for action, button in self._buttons.items():
+            rule = c.refusal(action)
+            if rule is None:
+                look = (True, f"{ACTION_LABELS[action]}: allowed in {state}", False)
+            elif forced:
+                look = (
+                    True,
+                    f"Refused in {state}: {rule}\nForce is on: it runs anyway and is recorded as forced.",
+                    True,
+                )
+            else:
+                look = (False, f"Refused in {state}: {rule}", False)
+            if self._button_looks.get(action) != look:
+                self._button_looks[action] = look
+                enabled, tooltip, warn = look
+                button.setEnabled(enabled)
+                button.setToolTip(tooltip)
+                button.setStyleSheet(f"QPushButton {{ color: {palette.WARNING}; }}" if warn else "")
+
+    # --- actions ---------------------------------------------------------------------------
+    def _trigger(self, action: UserAction) -> None:
+        token = self.token_edit.text().strip() or None
+        if action is UserAction.PRESENT_TOKEN and token is None:
+            self._show("Enter the id token to present first.", palette.ERROR)
+            return
+        fault = None
+        if action is UserAction.FAULT:
+            fault = FaultInfo(self.fault_combo.currentText(), self.fault_info.text().strip() or None)
+        self._show(f"{ACTION_LABELS[action]}…", None)
+        task = asyncio.ensure_future(self._run(action, token, fault))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _run(self, action: UserAction, token: str | None, fault: FaultInfo | None) -> None:
+        c = self._connector
+        label = ACTION_LABELS[action]
+        force = self.force_box.isChecked()
+        rule = c.refusal(action)
+        colour: str | None = None
+        try:
+            outcome = await self._station.act(c.evse_id, c.connector_id, action, force=force, token=token, fault=fault)
+        except Refused as exc:
+            message, colour = f"Refused in {exc.state}: {exc.rule}", palette.ERROR
+        except PROTOCOL_ERRORS as exc:
+            message, colour = f"{label} failed: {exc}", palette.ERROR
+        except Exception as exc:
+            # A bug in the engine: say so on the card, keep the traceback in the log.
+            log.exception("%s on %s failed", label, self._title())
+            message, colour = f"{label} failed with an internal error: {type(exc).__name__}: {exc}", palette.ERROR
+        else:
+            if rule is not None:
+                message, colour = f"{label} forced past “{rule}”: {outcome}", palette.WARNING
+            else:
+                message = f"{label}: {outcome}"
+        if shiboken6.isValid(self):  # the card may have closed while the action ran
+            self._show(message, colour)
+            self.refresh()
+
+    def _show(self, message: str, colour: str | None) -> None:
+        self.status_line.setText(message)
+        self.status_line.setStyleSheet("" if colour is None else f"QLabel {{ color: {colour}; }}")
+
+    def _force_toggled(self, on: bool) -> None:
+        self._style_frame(forced=on)
+        self.refresh()
+
+    def _style_frame(self, *, forced: bool) -> None:
+        border = f"2px solid {palette.WARNING}" if forced else "1px solid palette(mid)"
+        self.setStyleSheet(f"QFrame#connectorCard {{ border: {border}; border-radius: 8px; }}")
+
+    # --- text --------------------------------------------------------------------------------
+    def _title(self) -> str:
+        c = self._connector
+        title = f"EVSE {c.evse_id} / connector {c.connector_id}"
+        return f"{title}  ·  connectorId {c.number16}" if self._station.version is OcppVersion.V16 else title
+
+    def _subtitle(self) -> str:
+        cc = self._connector.config
+        kind = f"AC {cc.phases}-phase" if cc.current_type is CurrentType.AC else "DC"
+        return f"{cc.type}  ·  {kind}  ·  max {format_kw(cc.max_power_w)}"

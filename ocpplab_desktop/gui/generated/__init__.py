@@ -1,0 +1,1 @@
+"""Modules generated from ui/*.ui by `python -m ocpplab_desktop.gui.forms`. Do not edit."""
