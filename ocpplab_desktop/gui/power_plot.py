@@ -222,11 +222,15 @@ class PowerPlot(QWidget):
         ring = None if self._target is None else self._rings.get(self._target)
         rows = np.empty((0, len(Field))) if ring is None else ring.ordered()
         x = rows[:, Field.TIME] - (self._t0 or 0.0)
-        for name, (field, *_rest) in _CURVES.items():
+        for name, (field, plot_index, label, *_rest) in _CURVES.items():
             y = rows[:, field]
             shown = np.isfinite(y)
             # Gaps (no limit, no SoC on an AC car) are left out rather than drawn as NaN.
-            self._curves[name].setData(x[shown], y[shown])
+            curve = self._curves[name]
+            curve.setData(x[shown], y[shown])
+            if name.startswith("current_"):
+                # A DC connector has one current: L2/L3 leave the legend rather than sit in it empty.
+                self._show_in_legend(curve, plot_index, label, bool(shown.any()) or name == "current_L1")
         has_soc = bool(np.isfinite(rows[:, Field.SOC]).any())
         self.plots[2].showAxis("right", has_soc)
 
@@ -269,6 +273,14 @@ class PowerPlot(QWidget):
         for field in _ADDITIVE:
             total[field] = sum(reading[field] for reading in latest.values())
         self._ring(group).put(total, replace_same_time=True)
+
+    def _show_in_legend(self, curve: pg.PlotDataItem, plot_index: int, label: str, show: bool) -> None:
+        legend = self.plots[plot_index].legend
+        listed = any(sample.item is curve for sample, _label in legend.items)
+        if show and not listed:
+            legend.addItem(curve, label)
+        elif not show and listed:
+            legend.removeItem(curve)
 
     def _redraw_if_dirty(self) -> None:
         if self._dirty:

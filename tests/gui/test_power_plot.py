@@ -170,3 +170,17 @@ def test_curve_data_names_the_curves_it_knows(plot: PowerPlot) -> None:
     assert set(CURVE_NAMES) >= {"power", "limit", "current_L1", "energy", "soc"}
     with pytest.raises(KeyError, match="current_L1"):
         plot.curve_data("current")
+
+
+def test_a_dc_connector_lists_one_current_in_the_legend(qtbot, plot: PowerPlot) -> None:
+    from dataclasses import replace as with_fields
+
+    from ocpplab_desktop.model.events import MeterSample
+
+    base = MeterSample("CP-DC", 1, 1, 0.0, 0.0, 100_000.0, 150_000.0, 400.0, (250.0,), 50.0)
+    plot.set_target("CP-DC", 1, 1)
+    plot.add_samples([with_fields(base, sim_time=float(t)) for t in range(3)])
+    wait_for_points(qtbot, plot, 3)
+    labels = [label.text for _sample, label in plot.plots[1].legend.items]
+    assert labels == ["L1 (A)"]
+    np.testing.assert_allclose(plot.curve_data("current_L1")[1], [250.0, 250.0, 250.0])
