@@ -1,0 +1,633 @@
+"""The main window: station tree, the selected station in the centre, log, graphs, CSMS console and sessions in docks.
+
+The fixed parts (menus, toolbar, the centre's empty state) come from the Designer form
+`ui/main_window.ui`; everything that depends on the lab is built here. The window holds no
+engine state of its own beyond which stations the user took offline: it re-reads the lab
+when the bridge reports that something happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QToolButton,
+    QWidget,
+)
+
+from ocpplab_desktop.engine.lab import Lab
+from ocpplab_desktop.engine.station import Station
+from ocpplab_desktop.gui import theme
+from ocpplab_desktop.gui.about import AboutDialog
+from ocpplab_desktop.gui.bridge import EngineBridge
+from ocpplab_desktop.gui.builder import StationBuilderDialog
+from ocpplab_desktop.gui.csms_console import CsmsConsole
+from ocpplab_desktop.gui.formatting import format_elapsed
+from ocpplab_desktop.gui.generated.ui_main_window import Ui_MainWindow
+from ocpplab_desktop.gui.log_view import LogView
+from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.gui.sessions_dock import SessionsDock
+from ocpplab_desktop.gui.station_tree import StationTree, StationTreeModel, Target
+from ocpplab_desktop.gui.station_view import StationView
+from ocpplab_desktop.model.config import ConfigError, StationConfig
+from ocpplab_desktop.model.events import ConnectorStateChanged, MeterSample, StationEvent
+from ocpplab_desktop.model.templates import builtin_templates, load_template, user_templates_list
+from ocpplab_desktop.protocol.frame import Frame
+
+log = logging.getLogger(__name__)
+
+SPEEDS = (1, 2, 5, 10, 20, 50, 100)
+TIMES = "\u00d7"  # the multiplication sign of "x10"
+STATE_VERSION = 1
+"""Bump when the docks change, so an old saved layout is not applied to a new set of docks."""
+SETTINGS_GEOMETRY = "mainWindow/geometry"
+SETTINGS_STATE = "mainWindow/state"
+STATUS_MS = 250
+_TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def free_station_id(wanted: str, taken: Iterable[str]) -> str:
+    """`wanted` if free, else the next free id counting up its trailing number (CP001 -> CP002) or adding one."""
+    used = set(taken)
+    if wanted not in used:
+        return wanted
+    match = _TRAILING_NUMBER.match(wanted)
+    stem, number, width = (match[1], int(match[2]), len(match[2])) if match else (f"{wanted}-", 1, 1)
+    while True:
+        number += 1
+        candidate = f"{stem}{number:0{width}d}"
+        if candidate not in used:
+            return candidate
+
+
+def template_choices() -> dict[str, StationConfig]:
+    """Built-in templates, then the user's own; a built-in name wins, as in `load_template`."""
+    choices = builtin_templates()
+    for name, config in user_templates_list().items():
+        choices.setdefault(name, config)
+    return choices
+
+
+def _scrolling(content: QWidget) -> QScrollArea:
+    """`content` in a scroll area, so a tall panel scrolls inside its dock instead of making the window taller."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
+
+
+class MainWindow(QMainWindow):
+    """The lab's window. Closing it emits `closed`; the caller then closes the lab."""
+
+    closed = Signal()
+
+    def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lab = lab
+        self.ui = Ui_MainWindow()
+        self.ui.setupUi(self)
+        self.held_offline: set[str] = set()
+        """Stations the user disconnected (or that were added without connecting): not to be reconnected."""
+        self.frame_count = 0
+        self.station_view: StationView | None = None
+        self._size_docks_when_shown = True  # until a saved layout is restored
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+        self.bridge = EngineBridge(lab.bus, self)
+        self.tree_model = StationTreeModel(lab, self.held_offline, self)
+        self.tree = StationTree(self.tree_model, self)
+        self.log_view = LogView(self)
+        self.power_plot = PowerPlot(self)
+        self.sessions = SessionsDock(lab, self)
+        self.csms_console = CsmsConsole(lab, self)
+        self.docks = {
+            "stations": self._dock("stations_dock", "Stations", self.tree),
+            "log": self._dock("log_dock", "Message log", self.log_view),
+            "power": self._dock("power_dock", "Power", self.power_plot),
+            "csms": self._dock("csms_dock", "Mock CSMS", _scrolling(self.csms_console)),
+            "sessions": self._dock("sessions_dock", "Sessions", self.sessions),
+        }
+        self._build_empty_state()
+        self._build_view_menu()
+        self._build_speed_controls()
+        self._build_status_bar()
+        self._connect_actions()
+        self._apply_icons()
+        self._place_docks()
+        self._restore_settings()
+
+        bridge = self.bridge
+        bridge.framesArrived.connect(self._on_frames)
+        bridge.samplesArrived.connect(self._on_samples)
+        bridge.statesChanged.connect(self._on_states)
+        bridge.stationEvents.connect(self._on_station_events)
+        self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.tree.contextMenuWanted.connect(self._show_tree_menu)
+        self.sessions.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_MS)
+        self._status_timer.timeout.connect(self._update_status)
+        self._status_timer.start()
+        self._stations_changed()
+        self._update_status()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _dock(self, name: str, title: str, content: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(content)
+        return dock
+
+    def _place_docks(self) -> None:
+        """The first-start layout: the tree down the left; the station in the centre with the graphs
+        (and the CSMS console) beside it; the log (and the sessions) across the bottom, wide enough
+        for all its columns."""
+        area = Qt.DockWidgetArea
+        docks = self.docks
+        for dock in docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.setCorner(Qt.Corner.TopLeftCorner, area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, area.BottomDockWidgetArea)
+        self.addDockWidget(area.LeftDockWidgetArea, docks["stations"])
+        self.addDockWidget(area.RightDockWidgetArea, docks["power"])
+        self.addDockWidget(area.BottomDockWidgetArea, docks["log"])
+        self.tabifyDockWidget(docks["power"], docks["csms"])
+        self.tabifyDockWidget(docks["log"], docks["sessions"])
+        docks["power"].raise_()
+        docks["log"].raise_()
+
+    def _size_docks(self) -> None:
+        """Default dock sizes, from the window's size: only meaningful once the window has it."""
+        docks = self.docks
+        width, height = self.width(), self.height()
+        self.resizeDocks(
+            [docks["stations"], docks["power"]],
+            [max(270, width // 5), max(380, width * 3 // 10)],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([docks["log"]], [max(260, height * 9 // 25)], Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """View > Reset layout: every dock back where it is on first start."""
+        self._place_docks()
+        self._size_docks()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._size_docks_when_shown:
+            self._size_docks_when_shown = False
+            # After this event the layout has the window's real size; sizes given now would be scaled.
+            QTimer.singleShot(0, self._size_docks)
+
+    def _build_empty_state(self) -> None:
+        ui = self.ui
+        title = QFont(ui.empty_title.font())
+        title.setPointSizeF(title.pointSizeF() * 1.6)
+        title.setWeight(QFont.Weight.DemiBold)
+        ui.empty_title.setFont(title)
+        ui.empty_new_button.clicked.connect(ui.action_new_from_template.trigger)
+        ui.empty_build_button.clicked.connect(ui.action_new_station.trigger)
+
+    def _build_view_menu(self) -> None:
+        menu = self.ui.menu_view
+        first = menu.actions()[0]
+        for dock in self.docks.values():
+            toggle = dock.toggleViewAction()
+            menu.insertAction(first, toggle)
+        menu.insertSeparator(first)
+        shortcuts = {"stations": "Alt+1", "log": "Alt+2", "power": "Alt+3", "csms": "Alt+4", "sessions": "Alt+5"}
+        for key, dock in self.docks.items():
+            dock.toggleViewAction().setShortcut(QKeySequence(shortcuts[key]))
+
+    def _build_speed_controls(self) -> None:
+        bar = self.ui.main_tool_bar
+        bar.addSeparator()
+        label = QLabel("Simulated time", bar)
+        label.setContentsMargins(6, 0, 4, 0)
+        bar.addWidget(label)
+        self.pause_button = QToolButton(bar)
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self.set_paused)
+        bar.addWidget(self.pause_button)
+        self.speed_combo = QComboBox(bar)
+        self.speed_combo.setToolTip("How fast simulated time runs: meter values, heartbeats, charging")
+        for speed in SPEEDS:
+            self.speed_combo.addItem(f"{TIMES}{speed}", speed)
+        self.speed_combo.currentIndexChanged.connect(lambda _i: self._apply_speed())
+        bar.addWidget(self.speed_combo)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.csms_label = QLabel(self)
+        self.csms_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stations_label = QLabel(self)
+        self.sim_label = QLabel(self)
+        self.frames_label = QLabel(self)
+        for label in (self.csms_label, self.stations_label, self.sim_label, self.frames_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+        url = self.lab.csms_url
+        self.csms_label.setText(f"Mock CSMS {url}" if url else "No embedded CSMS")
+        self.csms_label.setToolTip(
+            f"Point a station at {url}/<stationId>; the lab's own stations use it by default" if url else ""
+        )
+
+    def _connect_actions(self) -> None:
+        ui = self.ui
+        ui.action_new_from_template.triggered.connect(self._ask_template)
+        ui.action_new_station.triggered.connect(self._ask_new_station)
+        ui.action_connect.triggered.connect(lambda: self._on_current(self.connect_station))
+        ui.action_disconnect.triggered.connect(
+            lambda: self._on_current(lambda sid: self._spawn(self.disconnect_station(sid), f"Disconnect {sid}"))
+        )
+        ui.action_reboot.triggered.connect(
+            lambda: self._on_current(lambda sid: self._spawn(self.reboot_station(sid), f"Reboot {sid}"))
+        )
+        ui.action_edit_station.triggered.connect(lambda: self._on_current(self._ask_edit))
+        ui.action_delete_station.triggered.connect(lambda: self._on_current(self._ask_delete))
+        ui.action_quit.triggered.connect(self.close)
+        ui.action_focus_log_filter.triggered.connect(self.focus_log_filter)
+        ui.action_reset_layout.triggered.connect(self.reset_layout)
+        ui.action_export_session.triggered.connect(self._export_current_session)
+        ui.action_open_sessions.triggered.connect(self.show_sessions)
+        ui.action_about.triggered.connect(self.show_about)
+
+    def _apply_icons(self) -> None:
+        """Tint the icons for the current palette (again when it changes, e.g. light to dark)."""
+        ui = self.ui
+        for action, name in (
+            (ui.action_new_from_template, "template"),
+            (ui.action_new_station, "add-station"),
+            (ui.action_connect, "connect"),
+            (ui.action_disconnect, "disconnect"),
+            (ui.action_reboot, "reboot"),
+            (ui.action_edit_station, "edit"),
+            (ui.action_delete_station, "delete"),
+            (ui.action_export_session, "export"),
+            (ui.action_open_sessions, "sessions"),
+            (ui.action_about, "about"),
+            (self.docks["stations"].toggleViewAction(), "plug"),
+            (self.docks["log"].toggleViewAction(), "log"),
+            (self.docks["power"].toggleViewAction(), "power"),
+            (self.docks["csms"].toggleViewAction(), "console"),
+            (self.docks["sessions"].toggleViewAction(), "sessions"),
+        ):
+            action.setIcon(theme.icon(name))
+        self._show_pause_state()
+        self.ui.empty_icon.setPixmap(theme.icon("app").pixmap(96, 96))
+        self.ui.empty_new_button.setIcon(theme.icon("template"))
+        self.ui.empty_build_button.setIcon(theme.icon("add-station"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_icons()
+
+    # -- settings -------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value(SETTINGS_GEOMETRY)
+        state = settings.value(SETTINGS_STATE)
+        # Docks first: the window's minimum size depends on which docks are shown, and a
+        # geometry restored under the default layout's minimum could not be smaller than it.
+        if isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION):
+            self._size_docks_when_shown = False
+            layout = self.layout()  # QMainWindow always has one
+            if layout is not None:
+                layout.activate()  # the minimum size of the restored docks, not of the default ones
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+
+    def save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.bridge.close()
+        self._status_timer.stop()
+        for viewer in list(self.sessions.viewers):
+            viewer.close()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    # -- engine events --------------------------------------------------------------------
+
+    def _on_frames(self, frames: list[Frame]) -> None:
+        self.log_view.append_frames(frames)
+        self.frame_count += len(frames)
+        self.frames_label.setText(f"{self.frame_count:,} frames")
+        self._touched({frame.station_id for frame in frames})
+
+    def _on_samples(self, samples: list[MeterSample]) -> None:
+        self.power_plot.add_samples(samples)
+        view = self.station_view
+        if view is not None and any(sample.station_id == view.station.id for sample in samples):
+            view.refresh()
+
+    def _on_states(self, states: list[ConnectorStateChanged]) -> None:
+        self._touched({state.station_id for state in states})
+
+    def _on_station_events(self, events: list[StationEvent]) -> None:
+        self._touched({event.station_id for event in events})
+
+    def _touched(self, station_ids: set[str]) -> None:
+        """Something happened at these stations: re-read them where they are shown."""
+        self.tree_model.refresh(station_ids)
+        view = self.station_view
+        if view is not None and view.station.id in station_ids:
+            view.refresh()
+        current = self.current_station()
+        if current is not None and current.id in station_ids:
+            self._update_actions()
+
+    def _update_status(self) -> None:
+        stations = self.lab.stations.values()
+        online = sum(1 for station in stations if station.connected)
+        self.stations_label.setText(f"{online} of {len(stations)} stations connected")
+        clock = self.lab.clock
+        pace = "paused" if clock.paused else f"{TIMES}{clock.speed:g}"
+        self.sim_label.setText(f"Sim time {format_elapsed(clock.now)} ({pace})")
+        self.sim_label.setToolTip(f"Simulated clock: {clock.isoformat_z()}")
+        self.frames_label.setText(f"{self.frame_count:,} frames")
+
+    # -- selection ------------------------------------------------------------------------
+
+    def current_target(self) -> Target | None:
+        return self.tree_model.target(self.tree.currentIndex())
+
+    def current_station(self) -> Station | None:
+        target = self.current_target()
+        return None if target is None else self.lab.stations.get(target[0])
+
+    def select_station(self, station_id: str, evse_id: int | None = None, connector_id: int | None = None) -> None:
+        index = self.tree_model.index_of(station_id, evse_id, connector_id)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        target = self.tree_model.target(current)
+        if target is not None:
+            self.power_plot.set_target(*target)
+        self._show_station(None if target is None else self.lab.stations.get(target[0]))
+        self._update_actions()
+
+    def _show_station(self, station: Station | None) -> None:
+        """Put the station's view in the centre (a new view only when the station changes)."""
+        ui = self.ui
+        if self.station_view is not None and self.station_view.station is not station:
+            ui.station_page_layout.removeWidget(self.station_view)
+            self.station_view.deleteLater()
+            self.station_view = None
+        if station is not None and self.station_view is None:
+            view = StationView(station, self.held_offline, ui.station_page)
+            view.connectRequested.connect(self.connect_station)
+            view.disconnectRequested.connect(lambda sid: self._spawn(self.disconnect_station(sid), f"Disconnect {sid}"))
+            view.rebootRequested.connect(lambda sid: self._spawn(self.reboot_station(sid), f"Reboot {sid}"))
+            ui.station_page_layout.addWidget(view)
+            self.station_view = view
+        ui.central_stack.setCurrentWidget(ui.station_page if self.station_view is not None else ui.empty_page)
+
+    def _update_actions(self) -> None:
+        ui = self.ui
+        station = self.current_station()
+        held = station is not None and station.id in self.held_offline
+        connected = station is not None and station.connected
+        ui.action_connect.setEnabled(station is not None and held and not connected)
+        ui.action_disconnect.setEnabled(station is not None and (connected or not held))
+        ui.action_reboot.setEnabled(connected)
+        ui.action_edit_station.setEnabled(held and not connected)
+        ui.action_delete_station.setEnabled(station is not None)
+        ui.action_export_session.setEnabled(self.lab.session_id is not None)
+
+    def _stations_changed(self) -> None:
+        """Stations were added or removed: rebuild the tree rows, keep a sensible selection."""
+        self.tree_model.sync()
+        if self.current_station() is None and self.lab.stations:
+            self.select_station(next(iter(self.lab.stations)))
+        elif not self.lab.stations:
+            self._show_station(None)
+        self._update_actions()
+        self._update_status()
+
+    def _on_current(self, act: Callable[[str], object]) -> None:
+        station = self.current_station()
+        if station is not None:
+            act(station.id)
+
+    def station_menu(self) -> QMenu:
+        """The tree's context menu: the Station menu's actions for the current station."""
+        ui = self.ui
+        menu = QMenu(self)
+        for action in (ui.action_connect, ui.action_disconnect, ui.action_reboot):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(ui.action_edit_station)
+        menu.addAction(ui.action_delete_station)
+        return menu
+
+    def _show_tree_menu(self, position: QPoint) -> None:
+        menu = self.station_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(position)
+
+    # -- station operations (no dialogs: the dialogs call these, and so do the tests) -----
+
+    def add_station(self, config: StationConfig, *, connect: bool = True) -> Station:
+        """Add a station to the lab, show it in the tree and select it; it connects unless told not to."""
+        station = self.lab.add_station(config, connect=connect)
+        if connect:
+            self.held_offline.discard(station.id)
+        else:
+            self.held_offline.add(station.id)
+        self._stations_changed()
+        self.select_station(station.id)
+        self.statusBar().showMessage(f"Station {station.id} added (OCPP {station.version.value})", 5000)
+        return station
+
+    def new_station_from_template(self, name: str) -> Station:
+        """What Station > New from template does once a template is chosen: a free id, then add it."""
+        config = load_template(name)
+        return self.add_station(replace(config, id=free_station_id(config.id, self.lab.stations)))
+
+    def connect_station(self, station_id: str) -> None:
+        station = self.lab.stations[station_id]
+        self.held_offline.discard(station_id)
+        station.start()
+        self._touched({station_id})
+
+    async def disconnect_station(self, station_id: str) -> None:
+        self.held_offline.add(station_id)
+        self._touched({station_id})
+        await self.lab.stations[station_id].stop()
+        self._touched({station_id})
+
+    async def reboot_station(self, station_id: str) -> None:
+        await self.lab.stations[station_id].reboot()
+
+    async def delete_station(self, station_id: str) -> None:
+        """Stop and remove the station; its rows go at once, while it is still closing its connection."""
+        if station_id not in self.lab.stations:
+            return
+        self.held_offline.discard(station_id)
+        # remove_station takes the station out of lab.stations before its first await, so by
+        # the time this callback runs the tree can drop it; the stop itself may take a moment.
+        asyncio.get_running_loop().call_soon(self._stations_changed)
+        await self.lab.remove_station(station_id)
+        self._stations_changed()
+        self.statusBar().showMessage(f"Station {station_id} deleted", 5000)
+
+    async def replace_station(self, station_id: str, config: StationConfig) -> Station:
+        """Edit: the old station goes, the new configuration comes in disconnected (as the old one was)."""
+        await self.delete_station(station_id)
+        return self.add_station(config, connect=False)
+
+    def _spawn(self, work: Coroutine[Any, Any, Any], what: str) -> None:
+        """Run engine work on the loop; a failure is reported in the status bar, not lost."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            self._tasks.discard(finished)
+            if finished.cancelled():
+                return
+            exc = finished.exception()
+            if exc is not None:
+                log.warning("%s failed: %s", what, exc, exc_info=exc)
+                self.statusBar().showMessage(f"{what} failed: {exc}", 10000)
+
+        task.add_done_callback(done)
+
+    # -- dialogs --------------------------------------------------------------------------
+
+    def _ask_template(self) -> None:
+        try:
+            choices = template_choices()
+        except ConfigError as exc:
+            QMessageBox.warning(self, "Templates", f"The station templates could not be read: {exc}")
+            return
+        labels = {
+            f"{name}  —  {config.description or config.model} (OCPP {config.ocpp_version.value})": name
+            for name, config in choices.items()
+        }
+        label, ok = QInputDialog.getItem(self, "New station from template", "Template:", list(labels), 0, False)
+        if ok and label:
+            self._add_guarded(lambda: self.new_station_from_template(labels[label]))
+
+    def _add_guarded(self, add: Callable[[], object]) -> None:
+        try:
+            add()
+        except (ConfigError, ValueError) as exc:
+            QMessageBox.warning(self, "Station not added", str(exc))
+
+    def _builder(self, config: StationConfig | None, existing: Iterable[str]) -> StationBuilderDialog:
+        return StationBuilderDialog(
+            self, existing_ids=set(existing), config=config, embedded_csms_url=self.lab.csms_url
+        )
+
+    def _ask_new_station(self) -> None:
+        dialog = self._builder(None, self.lab.stations)
+        dialog.accepted.connect(lambda: self._add_guarded(lambda: self.add_station(dialog.config())))
+        dialog.open()
+
+    def _ask_edit(self, station_id: str) -> None:
+        station = self.lab.stations[station_id]
+        if station.connected or station_id not in self.held_offline:
+            QMessageBox.information(
+                self, "Disconnect first", f"Station {station_id} is connected: disconnect it (Shift+F5) to edit it."
+            )
+            return
+        dialog = self._builder(station.config, set(self.lab.stations) - {station_id})
+        dialog.accepted.connect(
+            lambda: self._spawn(self.replace_station(station_id, dialog.config()), f"Edit {station_id}")
+        )
+        dialog.open()
+
+    def _ask_delete(self, station_id: str) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Delete station",
+            f"Stop station {station_id} and remove it from the lab?\nIts frames stay in the session database.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._spawn(self.delete_station(station_id), f"Delete {station_id}")
+
+    def _export_current_session(self) -> None:
+        if self.lab.session_id is not None:
+            self.sessions.ask_export(self.lab.session_id)
+
+    def show_sessions(self) -> None:
+        dock = self.docks["sessions"]
+        dock.show()
+        dock.raise_()
+        self.sessions.refresh()
+
+    def focus_log_filter(self) -> None:
+        dock = self.docks["log"]
+        dock.show()
+        dock.raise_()
+        self.log_view.text_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.log_view.text_edit.selectAll()
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self, self.lab.db_path)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    # -- simulated time -------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        if self.pause_button.isChecked() != paused:
+            self.pause_button.setChecked(paused)  # comes back here through toggled
+            return
+        self._show_pause_state()
+        self._apply_speed()
+
+    def _show_pause_state(self) -> None:
+        paused = self.pause_button.isChecked()
+        self.pause_button.setIcon(theme.icon("play" if paused else "pause"))
+        self.pause_button.setToolTip(
+            "Resume simulated time"
+            if paused
+            else "Pause simulated time: meters, heartbeats, transactions and timers stand still"
+        )
+
+    def set_speed(self, speed: int) -> None:
+        """Choose one of `SPEEDS`."""
+        index = self.speed_combo.findData(speed)
+        if index < 0:
+            raise ValueError(f"speed {TIMES}{speed} is not offered; choose one of {', '.join(map(str, SPEEDS))}")
+        self.speed_combo.setCurrentIndex(index)
+        self._apply_speed()
+
+    def _apply_speed(self) -> None:
+        self.lab.clock.speed = 0 if self.pause_button.isChecked() else float(self.speed_combo.currentData())
+        self._update_status()

@@ -1,0 +1,285 @@
+# Generated from ui/main_window.ui by `uv run python -m ocpplab_desktop.gui.forms`. Do not edit.
+# -*- coding: utf-8 -*-
+
+################################################################################
+## Form generated from reading UI file 'main_window.ui'
+##
+##
+## WARNING! All changes made in this file will be lost when recompiling UI file!
+################################################################################
+
+from PySide6.QtCore import (QCoreApplication, QDate, QDateTime, QLocale,
+    QMetaObject, QObject, QPoint, QRect,
+    QSize, QTime, QUrl, Qt)
+from PySide6.QtGui import (QAction, QBrush, QColor, QConicalGradient,
+    QCursor, QFont, QFontDatabase, QGradient,
+    QIcon, QImage, QKeySequence, QLinearGradient,
+    QPainter, QPalette, QPixmap, QRadialGradient,
+    QTransform)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow,
+    QMenu, QMenuBar, QPushButton, QSizePolicy,
+    QSpacerItem, QStackedWidget, QStatusBar, QToolBar,
+    QVBoxLayout, QWidget)
+
+class Ui_MainWindow(object):
+    def setupUi(self, MainWindow):
+        if not MainWindow.objectName():
+            MainWindow.setObjectName(u"MainWindow")
+        MainWindow.resize(1400, 900)
+        MainWindow.setDockNestingEnabled(True)
+        self.action_new_from_template = QAction(MainWindow)
+        self.action_new_from_template.setObjectName(u"action_new_from_template")
+        self.action_new_station = QAction(MainWindow)
+        self.action_new_station.setObjectName(u"action_new_station")
+        self.action_connect = QAction(MainWindow)
+        self.action_connect.setObjectName(u"action_connect")
+        self.action_disconnect = QAction(MainWindow)
+        self.action_disconnect.setObjectName(u"action_disconnect")
+        self.action_reboot = QAction(MainWindow)
+        self.action_reboot.setObjectName(u"action_reboot")
+        self.action_edit_station = QAction(MainWindow)
+        self.action_edit_station.setObjectName(u"action_edit_station")
+        self.action_delete_station = QAction(MainWindow)
+        self.action_delete_station.setObjectName(u"action_delete_station")
+        self.action_quit = QAction(MainWindow)
+        self.action_quit.setObjectName(u"action_quit")
+        self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.action_focus_log_filter = QAction(MainWindow)
+        self.action_focus_log_filter.setObjectName(u"action_focus_log_filter")
+        self.action_reset_layout = QAction(MainWindow)
+        self.action_reset_layout.setObjectName(u"action_reset_layout")
+        self.action_export_session = QAction(MainWindow)
+        self.action_export_session.setObjectName(u"action_export_session")
+        self.action_open_sessions = QAction(MainWindow)
+        self.action_open_sessions.setObjectName(u"action_open_sessions")
+        self.action_about = QAction(MainWindow)
+        self.action_about.setObjectName(u"action_about")
+        self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.central_widget = QWidget(MainWindow)
+        self.central_widget.setObjectName(u"central_widget")
+        self.central_layout = QVBoxLayout(self.central_widget)
+        self.central_layout.setSpacing(0)
+        self.central_layout.setObjectName(u"central_layout")
+        self.central_layout.setContentsMargins(0, 0, 0, 0)
+        self.central_stack = QStackedWidget(self.central_widget)
+        self.central_stack.setObjectName(u"central_stack")
+        self.empty_page = QWidget()
+        self.empty_page.setObjectName(u"empty_page")
+        self.empty_layout = QVBoxLayout(self.empty_page)
+        self.empty_layout.setSpacing(12)
+        self.empty_layout.setObjectName(u"empty_layout")
+        self.empty_top_spacer = QSpacerItem(20, 40, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+
+        self.empty_layout.addItem(self.empty_top_spacer)
+
+        self.empty_icon = QLabel(self.empty_page)
+        self.empty_icon.setObjectName(u"empty_icon")
+        self.empty_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.empty_layout.addWidget(self.empty_icon)
+
+        self.empty_title = QLabel(self.empty_page)
+        self.empty_title.setObjectName(u"empty_title")
+        self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.empty_layout.addWidget(self.empty_title)
+
+        self.empty_hint = QLabel(self.empty_page)
+        self.empty_hint.setObjectName(u"empty_hint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.empty_layout.addWidget(self.empty_hint)
+
+        self.empty_buttons = QHBoxLayout()
+        self.empty_buttons.setObjectName(u"empty_buttons")
+        self.empty_left_spacer = QSpacerItem(40, 20, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+
+        self.empty_buttons.addItem(self.empty_left_spacer)
+
+        self.empty_new_button = QPushButton(self.empty_page)
+        self.empty_new_button.setObjectName(u"empty_new_button")
+
+        self.empty_buttons.addWidget(self.empty_new_button)
+
+        self.empty_build_button = QPushButton(self.empty_page)
+        self.empty_build_button.setObjectName(u"empty_build_button")
+
+        self.empty_buttons.addWidget(self.empty_build_button)
+
+        self.empty_right_spacer = QSpacerItem(40, 20, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+
+        self.empty_buttons.addItem(self.empty_right_spacer)
+
+
+        self.empty_layout.addLayout(self.empty_buttons)
+
+        self.empty_bottom_spacer = QSpacerItem(20, 60, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+
+        self.empty_layout.addItem(self.empty_bottom_spacer)
+
+        self.central_stack.addWidget(self.empty_page)
+        self.station_page = QWidget()
+        self.station_page.setObjectName(u"station_page")
+        self.station_page_layout = QVBoxLayout(self.station_page)
+        self.station_page_layout.setSpacing(0)
+        self.station_page_layout.setObjectName(u"station_page_layout")
+        self.station_page_layout.setContentsMargins(0, 0, 0, 0)
+        self.central_stack.addWidget(self.station_page)
+
+        self.central_layout.addWidget(self.central_stack)
+
+        MainWindow.setCentralWidget(self.central_widget)
+        self.menu_bar = QMenuBar(MainWindow)
+        self.menu_bar.setObjectName(u"menu_bar")
+        self.menu_station = QMenu(self.menu_bar)
+        self.menu_station.setObjectName(u"menu_station")
+        self.menu_view = QMenu(self.menu_bar)
+        self.menu_view.setObjectName(u"menu_view")
+        self.menu_session = QMenu(self.menu_bar)
+        self.menu_session.setObjectName(u"menu_session")
+        self.menu_help = QMenu(self.menu_bar)
+        self.menu_help.setObjectName(u"menu_help")
+        MainWindow.setMenuBar(self.menu_bar)
+        self.main_tool_bar = QToolBar(MainWindow)
+        self.main_tool_bar.setObjectName(u"main_tool_bar")
+        self.main_tool_bar.setMovable(False)
+        self.main_tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        MainWindow.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.main_tool_bar)
+        self.status_bar = QStatusBar(MainWindow)
+        self.status_bar.setObjectName(u"status_bar")
+        MainWindow.setStatusBar(self.status_bar)
+
+        self.menu_bar.addAction(self.menu_station.menuAction())
+        self.menu_bar.addAction(self.menu_view.menuAction())
+        self.menu_bar.addAction(self.menu_session.menuAction())
+        self.menu_bar.addAction(self.menu_help.menuAction())
+        self.menu_station.addAction(self.action_new_from_template)
+        self.menu_station.addAction(self.action_new_station)
+        self.menu_station.addSeparator()
+        self.menu_station.addAction(self.action_connect)
+        self.menu_station.addAction(self.action_disconnect)
+        self.menu_station.addAction(self.action_reboot)
+        self.menu_station.addSeparator()
+        self.menu_station.addAction(self.action_edit_station)
+        self.menu_station.addAction(self.action_delete_station)
+        self.menu_station.addSeparator()
+        self.menu_station.addAction(self.action_quit)
+        self.menu_view.addAction(self.action_focus_log_filter)
+        self.menu_view.addSeparator()
+        self.menu_view.addAction(self.action_reset_layout)
+        self.menu_session.addAction(self.action_export_session)
+        self.menu_session.addAction(self.action_open_sessions)
+        self.menu_help.addAction(self.action_about)
+        self.main_tool_bar.addAction(self.action_new_from_template)
+        self.main_tool_bar.addAction(self.action_new_station)
+        self.main_tool_bar.addSeparator()
+        self.main_tool_bar.addAction(self.action_connect)
+        self.main_tool_bar.addAction(self.action_disconnect)
+        self.main_tool_bar.addAction(self.action_reboot)
+        self.main_tool_bar.addSeparator()
+        self.main_tool_bar.addAction(self.action_export_session)
+
+        self.retranslateUi(MainWindow)
+
+        self.empty_new_button.setDefault(True)
+
+
+        QMetaObject.connectSlotsByName(MainWindow)
+    # setupUi
+
+    def retranslateUi(self, MainWindow):
+        MainWindow.setWindowTitle(QCoreApplication.translate("MainWindow", u"OCPPLab Desktop", None))
+        self.action_new_from_template.setText(QCoreApplication.translate("MainWindow", u"New from &template\u2026", None))
+        self.action_new_from_template.setIconText(QCoreApplication.translate("MainWindow", u"New", None))
+#if QT_CONFIG(tooltip)
+        self.action_new_from_template.setToolTip(QCoreApplication.translate("MainWindow", u"New station from a template (Ctrl+N)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_new_from_template.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+N", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_new_station.setText(QCoreApplication.translate("MainWindow", u"&New\u2026", None))
+        self.action_new_station.setIconText(QCoreApplication.translate("MainWindow", u"Build", None))
+#if QT_CONFIG(tooltip)
+        self.action_new_station.setToolTip(QCoreApplication.translate("MainWindow", u"Build a new station: version, EVSEs, connectors, CSMS (Ctrl+Shift+N)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_new_station.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Shift+N", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_connect.setText(QCoreApplication.translate("MainWindow", u"&Connect", None))
+#if QT_CONFIG(tooltip)
+        self.action_connect.setToolTip(QCoreApplication.translate("MainWindow", u"Connect the selected station to its CSMS (F5)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_connect.setShortcut(QCoreApplication.translate("MainWindow", u"F5", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_disconnect.setText(QCoreApplication.translate("MainWindow", u"&Disconnect", None))
+#if QT_CONFIG(tooltip)
+        self.action_disconnect.setToolTip(QCoreApplication.translate("MainWindow", u"Disconnect the selected station (Shift+F5)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_disconnect.setShortcut(QCoreApplication.translate("MainWindow", u"Shift+F5", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_reboot.setText(QCoreApplication.translate("MainWindow", u"&Reboot", None))
+#if QT_CONFIG(tooltip)
+        self.action_reboot.setToolTip(QCoreApplication.translate("MainWindow", u"Reboot the selected station: disconnect, then boot again (Ctrl+R)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_reboot.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+R", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_edit_station.setText(QCoreApplication.translate("MainWindow", u"&Edit\u2026", None))
+#if QT_CONFIG(tooltip)
+        self.action_edit_station.setToolTip(QCoreApplication.translate("MainWindow", u"Change the selected station's configuration; disconnect it first (F2)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_edit_station.setShortcut(QCoreApplication.translate("MainWindow", u"F2", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_delete_station.setText(QCoreApplication.translate("MainWindow", u"De&lete", None))
+#if QT_CONFIG(tooltip)
+        self.action_delete_station.setToolTip(QCoreApplication.translate("MainWindow", u"Stop and remove the selected station (Ctrl+Del)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_delete_station.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Del", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_quit.setText(QCoreApplication.translate("MainWindow", u"&Quit", None))
+#if QT_CONFIG(shortcut)
+        self.action_quit.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Q", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_focus_log_filter.setText(QCoreApplication.translate("MainWindow", u"Search the &log", None))
+#if QT_CONFIG(shortcut)
+        self.action_focus_log_filter.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+L", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_reset_layout.setText(QCoreApplication.translate("MainWindow", u"&Reset layout", None))
+#if QT_CONFIG(tooltip)
+        self.action_reset_layout.setToolTip(QCoreApplication.translate("MainWindow", u"Put every panel back where it was on first start", None))
+#endif // QT_CONFIG(tooltip)
+        self.action_export_session.setText(QCoreApplication.translate("MainWindow", u"&Export current session\u2026", None))
+        self.action_export_session.setIconText(QCoreApplication.translate("MainWindow", u"Export", None))
+#if QT_CONFIG(tooltip)
+        self.action_export_session.setToolTip(QCoreApplication.translate("MainWindow", u"Save every frame of this session as JSON Lines (Ctrl+E)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_export_session.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+E", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_open_sessions.setText(QCoreApplication.translate("MainWindow", u"&Sessions\u2026", None))
+#if QT_CONFIG(tooltip)
+        self.action_open_sessions.setToolTip(QCoreApplication.translate("MainWindow", u"Show the stored sessions (Ctrl+Shift+S)", None))
+#endif // QT_CONFIG(tooltip)
+#if QT_CONFIG(shortcut)
+        self.action_open_sessions.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+Shift+S", None))
+#endif // QT_CONFIG(shortcut)
+        self.action_about.setText(QCoreApplication.translate("MainWindow", u"&About OCPPLab Desktop", None))
+#if QT_CONFIG(shortcut)
+        self.action_about.setShortcut(QCoreApplication.translate("MainWindow", u"F1", None))
+#endif // QT_CONFIG(shortcut)
+        self.empty_title.setText(QCoreApplication.translate("MainWindow", u"No stations yet", None))
+        self.empty_hint.setText(QCoreApplication.translate("MainWindow", u"New station from template (Ctrl+N), or build one from scratch (Ctrl+Shift+N).\n"
+"It connects to the embedded mock CSMS right away.", None))
+        self.empty_new_button.setText(QCoreApplication.translate("MainWindow", u"New station from template\u2026", None))
+        self.empty_build_button.setText(QCoreApplication.translate("MainWindow", u"Build a station\u2026", None))
+        self.menu_station.setTitle(QCoreApplication.translate("MainWindow", u"&Station", None))
+        self.menu_view.setTitle(QCoreApplication.translate("MainWindow", u"&View", None))
+        self.menu_session.setTitle(QCoreApplication.translate("MainWindow", u"S&ession", None))
+        self.menu_help.setTitle(QCoreApplication.translate("MainWindow", u"&Help", None))
+        self.main_tool_bar.setWindowTitle(QCoreApplication.translate("MainWindow", u"Toolbar", None))
+    # retranslateUi
+

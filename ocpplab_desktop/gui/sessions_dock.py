@@ -1,0 +1,385 @@
+"""The sessions dock: every stored session, newest first, to open, export or delete.
+
+An opened session shows in its own read-only window with a message log and power graphs,
+filled from the database in batches on the event loop so the lab keeps running while a
+long session loads. The window reads through its own connection (the database is in WAL
+mode), so the recorder of the running session is never blocked by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ocpplab_desktop.engine.lab import Lab
+from ocpplab_desktop.gui import theme
+from ocpplab_desktop.gui.formatting import format_elapsed
+from ocpplab_desktop.gui.log_view import LogView
+from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.model.events import MeterSample
+from ocpplab_desktop.store.errors import StoreError
+from ocpplab_desktop.store.store import SessionInfo, Store
+
+COLUMNS = ("Started", "Duration", "Stations", "Frames", "Name")
+STARTED, DURATION, STATIONS, FRAMES, NAME = range(len(COLUMNS))
+SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
+SAMPLE_BATCH = 5000
+"""Meter samples handed to the viewer's plot per event-loop turn."""
+
+
+class RunningSessionError(ValueError):
+    """The session being recorded right now cannot be deleted."""
+
+
+def local_time(iso_utc: str) -> str:
+    """A stored UTC timestamp as local `YYYY-MM-DD HH:MM:SS`."""
+    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cell(text: str, session_id: int, tooltip: str = "") -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    item.setData(session_id, SESSION_ROLE)
+    item.setToolTip(tooltip or text)
+    return item
+
+
+class SessionsDock(QWidget):
+    """A table of the stored sessions with Refresh, Open, Export JSON Lines… and Delete."""
+
+    sessionDeleted = Signal(int)
+    statusMessage = Signal(str)
+    """A one-line outcome for the window's status bar."""
+
+    def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lab = lab
+        self.viewers: list[SessionViewer] = []
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table = QTableView(self)
+        self.table.setObjectName("sessionsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        for column in (STARTED, DURATION, FRAMES):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(STATIONS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(STATIONS, 200)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _index: self._open_selected())
+
+        self.refresh_button = QPushButton("Refresh", self)
+        self.open_button = QPushButton(theme.icon("log"), "Open", self)
+        self.open_button.setToolTip("Show the session's frames and graphs in a read-only window")
+        self.export_button = QPushButton(theme.icon("export"), "Export JSON Lines…", self)
+        self.export_button.setToolTip("Save the session's frames, one JSON object per line")
+        self.delete_button = QPushButton(theme.icon("delete"), "Delete", self)
+        self.delete_button.setToolTip("Remove the session and everything recorded in it from the database")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.open_button.clicked.connect(self._open_selected)
+        self.export_button.clicked.connect(self._export_selected)
+        self.delete_button.clicked.connect(self._delete_selected)
+        self.location = QLabel(self)
+        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QHBoxLayout()
+        for button in (self.refresh_button, self.open_button, self.export_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.location)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.refresh()
+
+    # -- the table ------------------------------------------------------------------------
+
+    def _store(self) -> Store:
+        if self.lab.store is None:
+            raise StoreError("this lab records no sessions: it was started without a session database")
+        return self.lab.store
+
+    def refresh(self) -> None:
+        """Re-read the session list, newest first, keeping the selected session selected."""
+        selected = self.selected_session_id()
+        self.model.removeRows(0, self.model.rowCount())
+        store = self.lab.store
+        self.location.setText("" if store is None else f"{store.path}")
+        self.location.setToolTip("The session database; open it with sqlite-utils or any SQLite tool")
+        sessions = [] if store is None else list(reversed(store.list_sessions()))
+        for info in sessions:
+            self.model.appendRow(self._row(info))
+        if selected is not None:
+            self.select_session(selected)
+        self._update_buttons()
+
+    def _row(self, info: SessionInfo) -> list[QStandardItem]:
+        running = info.id == self.lab.session_id
+        if running:
+            duration = "recording"
+        elif info.duration_s is None:
+            duration = "—"
+        else:
+            duration = format_elapsed(info.duration_s)
+        frames = _cell(f"{info.frame_count:,}", info.id)
+        frames.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        stations = ", ".join(info.stations)
+        name = f"{info.name}  (this session)" if running else info.name
+        row = [
+            _cell(local_time(info.started_at), info.id, f"session {info.id}, started {info.started_at} UTC"),
+            _cell(duration, info.id),
+            _cell(stations or "—", info.id, stations or "no stations"),
+            frames,
+            _cell(name, info.id, f"{info.name} ({info.source})"),
+        ]
+        if running:
+            bold = QFont(self.font())
+            bold.setBold(True)
+            for item in row:
+                item.setFont(bold)
+        return row
+
+    def session_ids(self) -> list[int]:
+        """The ids in table order (newest first)."""
+        return [self.model.item(row, 0).data(SESSION_ROLE) for row in range(self.model.rowCount())]
+
+    def selected_session_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(SESSION_ROLE) if rows else None
+
+    def select_session(self, session_id: int) -> None:
+        if session_id in (ids := self.session_ids()):
+            self.table.selectionModel().select(
+                self.model.index(ids.index(session_id), 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_session_id() is not None
+        for button in (self.open_button, self.export_button, self.delete_button):
+            button.setEnabled(chosen)
+
+    # -- actions without dialogs (what the buttons do once the user has chosen) -----------
+
+    def open_session(self, session_id: int) -> SessionViewer:
+        """A read-only window on a stored session, loading in the background."""
+        path = self._store().path
+        viewer = SessionViewer(Store(path), self._store().session(session_id), self.window())
+        viewer.finished.connect(lambda _result: self.viewers.remove(viewer))
+        self.viewers.append(viewer)
+        viewer.show()
+        return viewer
+
+    def export_session(self, session_id: int, path: Path) -> int:
+        """Write the session's frames as JSON Lines; returns how many. The running session is flushed first."""
+        if session_id == self.lab.session_id and self.lab.recorder is not None:
+            self.lab.recorder.flush()
+        return self._store().export_jsonl(session_id, path)
+
+    def delete_session(self, session_id: int) -> None:
+        if session_id == self.lab.session_id:
+            raise RunningSessionError(
+                f"session {session_id} is the one this lab is recording now; "
+                "close the lab and delete it from a later session"
+            )
+        self._store().delete_session(session_id)
+        self.refresh()
+        self.sessionDeleted.emit(session_id)
+
+    # -- the buttons ----------------------------------------------------------------------
+
+    def _open_selected(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is not None:
+            self.open_session(session_id)
+
+    def _export_selected(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is not None:
+            self.ask_export(session_id)
+
+    def ask_export(self, session_id: int) -> None:
+        """Ask for a file name, then export; tells the user the outcome either way."""
+        suggested = str(Path.home() / f"ocpplab-session-{session_id}.jsonl")
+        name, _filter = QFileDialog.getSaveFileName(
+            self, f"Export session {session_id} as JSON Lines", suggested, "JSON Lines (*.jsonl);;All files (*)"
+        )
+        if not name:
+            return
+        try:
+            count = self.export_session(session_id, Path(name))
+        except StoreError as exc:
+            QMessageBox.warning(self, "Export failed", f"Session {session_id} was not exported: {exc}")
+            return
+        self.statusMessage.emit(f"Exported {count:,} frames of session {session_id} to {name}")
+
+    def _delete_selected(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is None:
+            return
+        if session_id == self.lab.session_id:
+            QMessageBox.information(
+                self,
+                "Session in use",
+                f"Session {session_id} is the one being recorded now, so it cannot be deleted.\n\n"
+                "Close the lab; the next time you start it, this session can be deleted here.",
+            )
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete session",
+            f"Delete session {session_id} and every frame, sample and event recorded in it?\n"
+            "This cannot be undone; export it first to keep a copy.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                self.delete_session(session_id)
+            except StoreError as exc:
+                QMessageBox.warning(self, "Delete failed", f"Session {session_id} was not deleted: {exc}")
+
+
+class SessionViewer(QDialog):
+    """A stored session, read-only: its frames in a log, its meter samples as graphs."""
+
+    loaded = Signal()
+    """Every frame and sample is in the views."""
+
+    def __init__(self, store: Store, info: SessionInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Session {info.id} — {info.name} (read-only)")
+        self.resize(1100, 760)
+        self.store = store
+        self.info = info
+        self._frames_done = False
+        self._released = False
+        self._pending_samples: Sequence[MeterSample] = store.samples(info.id)
+        self._sample_offset = 0
+
+        summary = QLabel(
+            f"Started {local_time(info.started_at)}  ·  "
+            f"{format_elapsed(info.duration_s) if info.duration_s is not None else 'not ended'}  ·  "
+            f"{info.frame_count:,} frames  ·  stations: {', '.join(info.stations) or '—'}",
+            self,
+        )
+        self.status = QLabel("Loading…", self)
+        self.log = LogView(self)
+        self.plot = PowerPlot(self)
+        self.target_combo = QComboBox(self)
+        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.target_combo.currentIndexChanged.connect(self._show_target)
+
+        plot_box = QWidget(self)
+        plot_layout = QVBoxLayout(plot_box)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("Graphs of", plot_box))
+        chooser.addWidget(self.target_combo)
+        chooser.addStretch(1)
+        plot_layout.addLayout(chooser)
+        plot_layout.addWidget(self.plot, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.log)
+        splitter.addWidget(plot_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        top = QHBoxLayout()
+        top.addWidget(summary, 1)
+        top.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.log.stored_session_loaded.connect(self._frames_loaded)
+        self.log.show_stored_session(store.frames(info.id))
+        self._sample_timer = QTimer(self)
+        self._sample_timer.setInterval(0)
+        self._sample_timer.timeout.connect(self._add_sample_batch)
+        self._sample_timer.start()
+
+    @property
+    def loading(self) -> bool:
+        return not self._frames_done or self._sample_timer.isActive()
+
+    def _add_sample_batch(self) -> None:
+        batch = self._pending_samples[self._sample_offset : self._sample_offset + SAMPLE_BATCH]
+        self._sample_offset += len(batch)
+        self.plot.add_samples(batch)
+        if len(batch) < SAMPLE_BATCH:
+            self._sample_timer.stop()
+            self._pending_samples = ()
+            self._fill_targets()
+            self._check_loaded()
+
+    def _fill_targets(self) -> None:
+        connectors = self.plot.targets()
+        for station_id in sorted({station for station, _evse, _connector in connectors}):
+            self.target_combo.addItem(f"{station_id} (all connectors)", (station_id, None, None))
+            for station, evse, connector in connectors:
+                if station == station_id:
+                    self.target_combo.addItem(
+                        f"{station_id}  EVSE {evse} connector {connector}", (station, evse, connector)
+                    )
+        self.target_combo.setEnabled(bool(connectors))
+        if not connectors:
+            self.target_combo.addItem("no meter samples in this session")
+
+    def _show_target(self, index: int) -> None:
+        target = self.target_combo.itemData(index)
+        if target is not None:
+            self.plot.set_target(*target)
+
+    def _frames_loaded(self, count: int) -> None:
+        self._frames_done = True
+        self.status.setText(f"{count:,} frames loaded")
+        self._check_loaded()
+
+    def _check_loaded(self) -> None:
+        if not self.loading:
+            self.loaded.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._release()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self._release()
+        super().done(result)
+
+    def _release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._sample_timer.stop()
+        self.log.clear()  # stops reading frames from the store
+        self.store.close()

@@ -1,0 +1,202 @@
+"""The station tree: stations > EVSEs > connectors, each with its state in words and colour.
+
+A `QStandardItemModel` kept in step with `lab.stations`: `sync()` adds and removes rows
+when stations come and go, `refresh(ids)` re-reads the live state of a few stations and
+only touches the items whose text changed, so a tick with frames from three stations
+costs three small comparisons, not a repaint of the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+
+from ocpplab_desktop.engine.lab import Lab
+from ocpplab_desktop.engine.station import Station
+from ocpplab_desktop.gui import palette
+from ocpplab_desktop.gui.station_view import Badge, summary_badge
+from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.model.connector import Connector
+
+Target = tuple[str, int | None, int | None]
+"""(station id, EVSE id or None, connector id or None): what a row stands for."""
+
+TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ("Station", "State")
+NAME, STATE = range(len(COLUMNS))
+
+
+@cache
+def dot_icon(colour: str) -> QIcon:
+    """A filled circle of `colour`, the state marker of a row."""
+    icon = QIcon()
+    for size in (12, 16, 24, 32):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # A light rim keeps the dot visible on a selected row of the same colour.
+        painter.setPen(QPen(QColor(255, 255, 255, 190), max(1.0, size / 16)))
+        painter.setBrush(QColor(colour))
+        inset = size * 0.2
+        painter.drawEllipse(QRectF(inset, inset, size - 2 * inset, size - 2 * inset))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def connector_label(station: Station, connector: Connector) -> str:
+    """`Connector 2 · CCS2`: 1.6 numbers connectors over the station, 2.0.1 within the EVSE."""
+    number = connector.number16 if station.version is OcppVersion.V16 else connector.connector_id
+    return f"Connector {number} · {connector.config.type}"
+
+
+def _item(text: str = "", target: Target | None = None) -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    if target is not None:
+        item.setData(target, TARGET_ROLE)
+    return item
+
+
+def _set_state(item: QStandardItem, text: str, colour: str, tooltip: str) -> None:
+    if item.text() == text and item.toolTip() == tooltip:
+        return
+    item.setText(text)
+    item.setToolTip(tooltip)
+    item.setIcon(dot_icon(colour))
+
+
+class StationTreeModel(QStandardItemModel):
+    """Rows for the lab's stations; `held_offline` holds the ids the user disconnected."""
+
+    def __init__(self, lab: Lab, held_offline: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self._lab = lab
+        self._held_offline = held_offline
+        self._built: dict[str, Station] = {}
+        self._station_rows: dict[str, QStandardItem] = {}
+        self._connector_items: dict[str, list[tuple[Connector, QStandardItem]]] = {}
+
+    # -- structure ------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Make the rows match `lab.stations`: add new stations, drop removed ones, rebuild replaced ones."""
+        live = self._lab.stations
+        for station_id in [sid for sid, built in self._built.items() if live.get(sid) is not built]:
+            self._remove(station_id)
+        for station_id, station in live.items():
+            if station_id not in self._built:
+                self._add(station)
+        self.refresh()
+
+    def _add(self, station: Station) -> None:
+        sid = station.id
+        name = _item(f"{sid}  ·  {station.version.value}", (sid, None, None))
+        name.setToolTip(f"{sid}: {station.config.vendor} {station.config.model}, OCPP {station.version.value}")
+        connectors: list[tuple[Connector, QStandardItem]] = []
+        for evse in station.config.evses:
+            evse_power_kw = max(c.max_power_w for c in evse.connectors) / 1000
+            evse_name = _item(f"EVSE {evse.id} · {evse_power_kw:g} kW", (sid, evse.id, None))
+            for connector in (c for c in station.connectors if c.evse_id == evse.id):
+                target: Target = (sid, evse.id, connector.connector_id)
+                state = _item("", target)
+                evse_name.appendRow([_item(connector_label(station, connector), target), state])
+                connectors.append((connector, state))
+            name.appendRow([evse_name, _item("", (sid, evse.id, None))])
+        self.appendRow([name, _item("", (sid, None, None))])
+        self._built[sid] = station
+        self._station_rows[sid] = name
+        self._connector_items[sid] = connectors
+
+    def _remove(self, station_id: str) -> None:
+        row = self._station_rows.pop(station_id)
+        del self._built[station_id]
+        del self._connector_items[station_id]
+        self.removeRow(row.row())
+
+    # -- state ----------------------------------------------------------------------------
+
+    def refresh(self, station_ids: Iterable[str] | None = None) -> None:
+        """Re-read the state of the given stations (default: all) from the lab."""
+        for station_id in self._built if station_ids is None else station_ids:
+            station = self._built.get(station_id)
+            if station is None:
+                continue  # a late event of a station that was removed
+            row = self._station_rows[station_id]
+            badge: Badge = summary_badge(station, station_id in self._held_offline)
+            _set_state(self.item(row.row(), STATE), badge.text, badge.colour, badge.detail)
+            for connector, item in self._connector_items[station_id]:
+                status = connector.reported or connector.status()
+                tooltip = status + (f": {connector.fault.error_code}" if connector.fault else "")
+                _set_state(item, status, palette.state_colour(status).name(), tooltip)
+
+    # -- lookup ---------------------------------------------------------------------------
+
+    @staticmethod
+    def target(index: QModelIndex | QPersistentModelIndex) -> Target | None:
+        value = index.data(TARGET_ROLE) if index.isValid() else None
+        return value if isinstance(value, tuple) else None
+
+    def index_of(self, station_id: str, evse_id: int | None = None, connector_id: int | None = None) -> QModelIndex:
+        """The name cell of a station, EVSE or connector row; invalid if there is none."""
+        row = self._station_rows.get(station_id)
+        if row is None:
+            return QModelIndex()
+        if evse_id is None:
+            return row.index()
+        for evse_row in range(row.rowCount()):
+            evse = row.child(evse_row, NAME)
+            if self.target(evse.index()) != (station_id, evse_id, None):
+                continue
+            if connector_id is None:
+                return evse.index()
+            for connector_row in range(evse.rowCount()):
+                item = evse.child(connector_row, NAME)
+                if self.target(item.index()) == (station_id, evse_id, connector_id):
+                    return item.index()
+        return QModelIndex()
+
+    def station_ids(self) -> list[str]:
+        return list(self._built)
+
+
+class StationTree(QTreeView):
+    """The tree view: whole rows selected, names stretch, state columns fit their contents."""
+
+    contextMenuWanted = Signal(QPoint)
+
+    def __init__(self, model: StationTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stationTree")
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setAnimated(True)
+        self.setIndentation(14)
+        self.setExpandsOnDoubleClick(True)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATE, QHeaderView.ResizeMode.ResizeToContents)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu_at)
+        model.rowsInserted.connect(self._expand_new_station)
+
+    def _expand_new_station(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            for row in range(first, last + 1):
+                self.expandRecursively(self.model().index(row, NAME))
+
+    def _context_menu_at(self, position: QPoint) -> None:
+        index = self.indexAt(position)
+        if index.isValid():
+            self.setCurrentIndex(index)
+            self.contextMenuWanted.emit(self.viewport().mapToGlobal(position))
