@@ -28,17 +28,19 @@ _VALUE_LIMIT = 40
 # Payload fields that say most about a message, shown first in a summary, wherever they sit
 # in the payload; everything else follows in payload order.
 _TELLING_KEYS = (
+    "eventType",
+    "triggerReason",
+    "chargingState",
+    "stoppedReason",
     "status",
     "connectorStatus",
     "connectorId",
     "evseId",
+    "errorCode",
+    "reason",
     "idTag",
     "idToken",
     "transactionId",
-    "eventType",
-    "triggerReason",
-    "errorCode",
-    "reason",
     "type",
     "requestedMessage",
     "chargePointModel",

@@ -137,7 +137,10 @@ class PowerPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
-        self.plots = [self._add_plot(row, label) for row, label in enumerate(("kW", "A", "kWh"))]
+        # The smallest y span each plot shows: an idle connector's flat zero line then reads
+        # as 0 on a sensible scale instead of being blown up to +-0.4 milli-units.
+        spans = (("kW", 1.0), ("A", 1.0), ("kWh", 0.1))
+        self.plots = [self._add_plot(row, label, span) for row, (label, span) in enumerate(spans)]
         """Power and limit; phase currents; energy with SoC on the right axis. They share the x axis."""
         for plot in self.plots[:-1]:
             plot.getAxis("bottom").setStyle(showValues=False)
@@ -286,9 +289,11 @@ class PowerPlot(QWidget):
         if self._dirty:
             self.redraw()
 
-    def _add_plot(self, row: int, unit: str) -> pg.PlotItem:
+    def _add_plot(self, row: int, unit: str, min_span: float) -> pg.PlotItem:
         plot: pg.PlotItem = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": _ElapsedAxis("bottom")})
         plot.setLabel("left", unit)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.setLimits(minYRange=min_span)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         plot.addLegend(offset=(8, 4))

@@ -184,3 +184,13 @@ def test_a_dc_connector_lists_one_current_in_the_legend(qtbot, plot: PowerPlot) 
     labels = [label.text for _sample, label in plot.plots[1].legend.items]
     assert labels == ["L1 (A)"]
     np.testing.assert_allclose(plot.curve_data("current_L1")[1], [250.0, 250.0, 250.0])
+
+
+def test_an_idle_connector_is_drawn_on_a_readable_scale(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(float(t), 0.0) for t in range(5)])
+    wait_for_points(qtbot, plot, 5)
+    plot.plots[0].vb.autoRange()
+    low, high = plot.plots[0].vb.viewRange()[1]
+    assert high - low >= 1.0, "a flat zero line must not be scaled to milli-kW"
+    assert plot.plots[0].getAxis("left").labelUnitPrefix == ""
