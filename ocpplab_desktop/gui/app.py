@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
@@ -20,6 +21,7 @@ from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
+    QFileDialog,
     QFrame,
     QInputDialog,
     QLabel,
@@ -271,6 +273,7 @@ class MainWindow(QMainWindow):
         ui.action_focus_log_filter.triggered.connect(self.focus_log_filter)
         ui.action_reset_layout.triggered.connect(self.reset_layout)
         ui.action_export_session.triggered.connect(self._export_current_session)
+        ui.action_export_graph.triggered.connect(self._ask_export_graph)
         ui.action_open_sessions.triggered.connect(self.show_sessions)
         ui.action_about.triggered.connect(self.show_about)
 
@@ -582,6 +585,24 @@ class MainWindow(QMainWindow):
     def _export_current_session(self) -> None:
         if self.lab.session_id is not None:
             self.sessions.ask_export(self.lab.session_id)
+
+    def export_graph(self, path: Path) -> None:
+        """Save the power graph as it is shown now as a PNG image."""
+        self.power_plot.redraw()
+        self.power_plot.export_png(path)
+
+    def _ask_export_graph(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "Export graph as PNG", "ocpplab-graph.png", "PNG image (*.png)"
+        )
+        if not name:
+            return
+        try:
+            self.export_graph(Path(name))
+        except OSError as exc:
+            QMessageBox.warning(self, "Graph not exported", str(exc))
+            return
+        self.statusBar().showMessage(f"Graph saved to {name}", 5000)
 
     def show_sessions(self) -> None:
         dock = self.docks["sessions"]
