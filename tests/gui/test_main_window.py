@@ -99,12 +99,13 @@ def test_menus_hold_the_station_view_session_and_help_actions_with_their_shortcu
         view = _texts(menus["View"].actions())
         assert view[:5] == ["Stations", "Message log", "Power", "Mock CSMS", "Sessions"]
         assert "Reset layout" in view
-        assert _texts(menus["Session"].actions()) == ["Export current session…", "Sessions…"]
+        assert _texts(menus["Session"].actions()) == ["Export current session…", "Export graph as PNG…", "Sessions…"]
         assert _texts(menus["Help"].actions()) == ["About OCPPLab Desktop"]
         ui = window.ui
         shortcuts = {
             ui.action_new_from_template: "Ctrl+N",
             ui.action_export_session: "Ctrl+E",
+            ui.action_export_graph: "Ctrl+Shift+G",
             ui.action_focus_log_filter: "Ctrl+L",
             ui.action_connect: "F5",
             ui.action_disconnect: "Shift+F5",
