@@ -18,8 +18,6 @@ from ocpp.v16.enums import (
     AvailabilityType,
     ChargePointErrorCode,
     ChargePointStatus,
-    ClearCacheStatus,
-    DataTransferStatus,
     MessageTrigger,
     Reason,
     RemoteStartStopStatus,
@@ -34,6 +32,7 @@ from ocpplab_desktop.model.config_keys import ConfigurationKeys16, TooManyKeys
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.dialect import Dialect
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import samples
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -41,13 +40,14 @@ from ocpplab_desktop.protocol.station_port import StationPort
 VERSION = OcppVersion.V16
 
 
-class ChargePoint16:
+class ChargePoint16(Dialect):
     """Messages and handlers of a 1.6J charge point; `station` supplies state and actions."""
 
     version = VERSION
+    results = call_result
 
     def __init__(self, station: StationPort) -> None:
-        self.station = station
+        super().__init__(station)
         self.keys = ConfigurationKeys16(station.config, on_change=station.on_setting_changed)
 
     # --- helpers ----------------------------------------------------------------------
@@ -58,9 +58,6 @@ class ChargePoint16:
             if c.number16 == number:
                 return c
         return None
-
-    async def _send(self, payload: Any, *, transactional: bool = False) -> dict[str, Any]:
-        return await self.station.send(type(payload).__name__, to_wire(payload), transactional=transactional)
 
     def connector_label(self, c: Connector) -> str:
         return f"connector {c.number16}"
@@ -256,17 +253,6 @@ class ChargePoint16:
         # 5.18: a running transaction is stopped first (reason UnlockCommand).
         self.station.spawn(self.station.unlock(target))
         return call_result.UnlockConnector(status=UnlockStatus.unlocked)
-
-    @on(Action.clear_cache)
-    def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
-        return call_result.ClearCache(status=ClearCacheStatus.accepted)
-
-    @on(Action.data_transfer)
-    def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
-        # 4.3 / 5.6: a vendorId the Charge Point does not know is answered UnknownVendorId.
-        if vendor_id != self.station.config.vendor:
-            return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
-        return call_result.DataTransfer(status=DataTransferStatus.accepted)
 
     async def send_trigger(self, message: str, c: Connector | None) -> bool:
         """Send what a TriggerMessage asked for; False if this dialect cannot."""

@@ -17,9 +17,7 @@ from ocpp.v201.enums import (
     Action,
     AuthorizationStatusEnumType,
     ChangeAvailabilityStatusEnumType,
-    ClearCacheStatusEnumType,
     ConnectorStatusEnumType,
-    DataTransferStatusEnumType,
     GenericDeviceModelStatusEnumType,
     MessageTriggerEnumType,
     OperationalStatusEnumType,
@@ -38,6 +36,7 @@ from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.dialect import Dialect
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import samples
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -57,13 +56,14 @@ SUPPORTED_TRIGGERS = frozenset(
 )
 
 
-class ChargingStation201:
+class ChargingStation201(Dialect):
     """Messages and handlers of a 2.0.1 charging station; `station` supplies state and actions."""
 
     version = VERSION
+    results = call_result
 
     def __init__(self, station: StationPort) -> None:
-        self.station = station
+        super().__init__(station)
         self.model = DeviceModel.for_station(station.config)
         self.model.on_change = self._variable_changed
         self._seq_no: dict[str, itertools.count[int]] = {}
@@ -72,9 +72,6 @@ class ChargingStation201:
 
     def _variable_changed(self, component: Component, variable: str, instance: str | None, value: str) -> None:
         self.station.on_setting_changed(f"{component.name}.{variable}", value)
-
-    async def _send(self, payload: Any, *, transactional: bool = False) -> dict[str, Any]:
-        return await self.station.send(type(payload).__name__, to_wire(payload), transactional=transactional)
 
     def _connector(self, evse_id: int | None, connector_id: int | None = None) -> Connector | None:
         for c in self.station.connectors:
@@ -430,16 +427,6 @@ class ChargingStation201:
             return call_result.UnlockConnector(status=UnlockStatusEnumType.ongoing_authorized_transaction)
         self.station.spawn(self.station.unlock(target))
         return call_result.UnlockConnector(status=UnlockStatusEnumType.unlocked)
-
-    @on(Action.clear_cache)
-    def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
-        return call_result.ClearCache(status=ClearCacheStatusEnumType.accepted)
-
-    @on(Action.data_transfer)
-    def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
-        if vendor_id != self.station.config.vendor:
-            return call_result.DataTransfer(status=DataTransferStatusEnumType.unknown_vendor_id)
-        return call_result.DataTransfer(status=DataTransferStatusEnumType.accepted)
 
     async def send_trigger(self, message: str, c: Connector | None) -> bool:
         targets = [c] if c is not None else self.station.connectors

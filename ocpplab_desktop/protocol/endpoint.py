@@ -220,23 +220,13 @@ class Endpoint:
         wall, mono = time.time(), time.monotonic()
         if isinstance(data, bytes):
             text = data.decode("utf-8", errors="replace")
-            self._publish(
-                wall,
-                mono,
-                self._in,
-                MessageType.INVALID,
-                None,
-                None,
-                text,
-                None,
-                error="binary frame: OCPP-J uses text frames only",
-            )
+            self._invalid(wall, mono, text, None, "binary frame: OCPP-J uses text frames only")
             return
         text = data
         try:
             message = json.loads(text)
         except ValueError as exc:
-            self._publish(wall, mono, self._in, MessageType.INVALID, None, None, text, None, error=f"not JSON: {exc}")
+            self._invalid(wall, mono, text, None, f"not JSON: {exc}")
             await self._reply_unreadable(Fault.NOT_JSON, f"frame is not valid JSON: {exc}")
             return
         if (
@@ -245,17 +235,7 @@ class Endpoint:
             or not isinstance(message[0], int)
             or not isinstance(message[1], str)
         ):
-            self._publish(
-                wall,
-                mono,
-                self._in,
-                MessageType.INVALID,
-                None,
-                None,
-                text,
-                message,
-                error="not an OCPP-J message: expected [MessageTypeId, MessageId, ...]",
-            )
+            self._invalid(wall, mono, text, message, "not an OCPP-J message: expected [MessageTypeId, MessageId, ...]")
             await self._reply_unreadable(Fault.NOT_RPC, "expected [MessageTypeId, MessageId, ...]")
             return
         kind, uid = message[0], message[1]
@@ -265,8 +245,12 @@ class Endpoint:
             self._on_answer(wall, mono, text, message)
         else:
             why = f"MessageTypeId {kind} is not supported"
-            self._publish(wall, mono, self._in, MessageType.INVALID, uid, None, text, message, error=why)
+            self._invalid(wall, mono, text, message, why, uid=uid)
             await self._send_error(uid, RpcError.of(self.version, Fault.MESSAGE_TYPE, why))
+
+    def _invalid(self, wall: float, mono: float, text: str, message: Any, why: str, *, uid: str | None = None) -> None:
+        """Record a received frame that is not a readable OCPP-J message, with why."""
+        self._publish(wall, mono, self._in, MessageType.INVALID, uid, None, text, message, error=why)
 
     async def _reply_unreadable(self, fault: Fault, description: str) -> None:
         # 2.0.1 answers with RpcFrameworkError and MessageId "-1"; 1.6 has no way to answer

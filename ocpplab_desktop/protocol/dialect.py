@@ -1,0 +1,39 @@
+"""What the 1.6 and 2.0.1 charge-point dialects share.
+
+The handlers here answer actions that have the same name and the same answer values in both
+versions ("ClearCache" -> Accepted, "DataTransfer" -> UnknownVendorId/Accepted); each dialect
+only says which version's payload classes to build them with.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from ocpp.routing import on
+
+from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.station_port import StationPort
+
+
+class Dialect:
+    version: OcppVersion
+    results: ModuleType  # ocpp.v16.call_result or ocpp.v201.call_result
+
+    def __init__(self, station: StationPort) -> None:
+        self.station = station
+
+    async def _send(self, payload: Any, *, transactional: bool = False) -> dict[str, Any]:
+        return await self.station.send(type(payload).__name__, to_wire(payload), transactional=transactional)
+
+    @on("ClearCache")
+    def on_clear_cache(self, **_: Any) -> Any:
+        # The lab keeps no authorization cache yet, so clearing it always succeeds.
+        return self.results.ClearCache(status="Accepted")
+
+    @on("DataTransfer")
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
+        # 1.6 section 5.6 / 2.0.1 P01.FR.06: a vendorId the station does not know is answered UnknownVendorId.
+        status = "Accepted" if vendor_id == self.station.config.vendor else "UnknownVendorId"
+        return self.results.DataTransfer(status=status)
