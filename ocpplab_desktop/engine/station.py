@@ -136,6 +136,7 @@ class Station:
         self._heartbeat: Timer | None = None
         self._meter_timer: Timer | None = None
         self._graph_timer: Timer | None = None
+        self._aligned_timer: Timer | None = None
         for c in self.connectors:
             c.reported = c.status()
 
@@ -168,7 +169,7 @@ class Station:
     async def stop(self) -> None:
         """Disconnect for good and cancel every timer and task of this station."""
         self._stopping = True
-        for timer in (self._heartbeat, self._meter_timer, self._graph_timer):
+        for timer in (self._heartbeat, self._meter_timer, self._graph_timer, self._aligned_timer):
             if timer is not None:
                 timer.cancel()
         if self._ws is not None:
@@ -189,6 +190,7 @@ class Station:
                     subprotocols=[websockets.Subprotocol(subprotocol)],
                     additional_headers=self._auth_headers(),
                     open_timeout=10,
+                    ping_interval=self.dialect.ping_interval or None,
                     max_size=2**22,
                 ) as ws:
                     if ws.subprotocol != subprotocol:
@@ -285,6 +287,7 @@ class Station:
             self.dialect_set_heartbeat(interval)
         self._arm_heartbeat()
         self._arm_meter()
+        self._arm_aligned()
         self._accepted.set()
         await self._quiet(self.dialect.statuses_after_boot())
         for c in self.connectors:
@@ -312,11 +315,32 @@ class Station:
         interval = self.dialect.meter_interval
         self._meter_timer = self.clock.scheduler.call_every(interval, self._meter_due) if interval > 0 else None
 
+    def _arm_aligned(self) -> None:
+        """Clock-aligned samples fall on multiples of the interval since midnight UTC (1.6 section 9.1.2)."""
+        if self._aligned_timer is not None:
+            self._aligned_timer.cancel()
+            self._aligned_timer = None
+        interval = self.dialect.aligned_interval
+        if interval <= 0:
+            return
+        now = self.clock.utc_now()
+        since_midnight = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
+        first = interval - since_midnight % interval
+        self._aligned_timer = self.clock.scheduler.call_every(interval, self._aligned_due, first_delay=first)
+
+    def _aligned_due(self) -> None:
+        if not self._accepted.is_set():
+            return
+        for c in self.connectors:
+            self.spawn(self._quiet(self.dialect.aligned_values(c, self.reading(c))))
+
     def on_setting_changed(self, name: str, value: str) -> None:
         if name in ("HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval") and self.registration == "Accepted":
             self._arm_heartbeat()
         elif name in ("MeterValueSampleInterval", "SampledDataCtrlr.TxUpdatedInterval"):
             self._arm_meter()
+        elif name in ("ClockAlignedDataInterval", "AlignedDataCtrlr.Interval"):
+            self._arm_aligned()
 
     def _heartbeat_due(self) -> None:
         if self._accepted.is_set():
@@ -407,7 +431,10 @@ class Station:
     # --- meters --------------------------------------------------------------------------
     def reading(self, c: Connector) -> MeterReading:
         self._settle(c)
-        return self._track[id(c)].meter.snapshot()
+        return self._track[id(c)].meter.snapshot(self.clock.now)
+
+    def stamp(self, reading: MeterReading) -> str:
+        return self.clock.isoformat_z(reading.sim_time)
 
     def _settle(self, c: Connector) -> None:
         """Bring the meter to the present, at the drawing state it had since the last change."""
@@ -616,7 +643,7 @@ class Station:
         remote_id, track.remote_start_id = track.remote_start_id, None
         track.charging_state = c.charging_state()
         self._settle(c)
-        status = await self.dialect.transaction_started(c, track.meter.snapshot(), trigger, remote_id)
+        status = await self.dialect.transaction_started(c, track.meter.snapshot(self.clock.now), trigger, remote_id)
         self.note("transaction", f"transaction {c.tx_id} started on {self.dialect.connector_label(c)}", tx=c.tx_id)
         await self._changed(c, trigger, forced)
         if status != self.dialect.ACCEPTED:
@@ -633,7 +660,7 @@ class Station:
         c.finished = c.plugged  # 1.6: Finishing until the cable is unplugged
         c.token = None
         c.ev_suspended = c.evse_suspended = False
-        await self.dialect.transaction_ended(c, track.meter.snapshot(), reason, token)
+        await self.dialect.transaction_ended(c, track.meter.snapshot(self.clock.now), reason, token)
         self.note("transaction", f"transaction {c.tx_id} ended ({reason})", tx=c.tx_id, reason=reason)
         c.tx_id = None
         track.tx_token = None

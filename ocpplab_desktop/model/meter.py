@@ -101,6 +101,7 @@ class MeterReading:
     soc: float | None  # SoC, DC only
     offered_w: float  # Power.Offered
     limit_w: float | None  # the active smart-charging limit, None when unlimited
+    sim_time: float | None = None  # when it was taken, in simulated seconds (set by the station)
 
 
 class ConnectorMeter:
@@ -232,7 +233,7 @@ class ConnectorMeter:
             offered = min(offered, self._limit_a * voltage * phases)
         return offered
 
-    def snapshot(self) -> MeterReading:
+    def snapshot(self, sim_time: float | None = None) -> MeterReading:
         return MeterReading(
             energy_wh=self._energy_wh,
             power_w=self.power_w,
@@ -241,6 +242,7 @@ class ConnectorMeter:
             soc=self.soc if self.connector.current_type is CurrentType.DC else None,
             offered_w=self.offered_w,
             limit_w=self.limit_w,
+            sim_time=sim_time,
         )
 
     # --- the power curve ------------------------------------------------------------

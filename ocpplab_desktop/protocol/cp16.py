@@ -166,8 +166,30 @@ class ChargePoint16(Dialect):
             transactional=c.tx_id is not None,
         )
 
+    @property
+    def aligned_interval(self) -> int:
+        return self.keys.get_int("ClockAlignedDataInterval")
+
+    @property
+    def ping_interval(self) -> int:
+        return self.keys.get_int("WebSocketPingInterval")
+
+    async def aligned_values(self, c: Connector, reading: MeterReading) -> None:
+        """Clock-aligned MeterValues (1.6 section 3.16.2, ClockAlignedDataInterval/MeterValuesAlignedData)."""
+        measurands = self.keys.get_list("MeterValuesAlignedData")
+        if not measurands:
+            return
+        await self._send(
+            call.MeterValues(
+                connector_id=c.number16,
+                transaction_id=int(c.tx_id) if c.tx_id is not None and c.tx_started else None,
+                meter_value=[self._meter_value(reading, "Sample.Clock", measurands)],
+            ),
+            transactional=c.tx_started and c.tx_id is not None,
+        )
+
     def _meter_value(self, reading: MeterReading, context: str, measurands: list[str]) -> dict[str, Any]:
-        return {"timestamp": self.station.now_iso(), "sampled_value": sampled_values(reading, context, measurands)}
+        return {"timestamp": self.station.stamp(reading), "sampled_value": sampled_values(reading, context, measurands)}
 
     # --- reasons the station uses ----------------------------------------------------------
     REASON_LOCAL = Reason.local

@@ -91,9 +91,16 @@ class ChargingStation201(Dialect):
     def meter_interval(self) -> int:
         return self.model.get_int("SampledDataCtrlr", "TxUpdatedInterval")
 
-    def measurands(self, variable: str) -> list[str]:
-        value = self.model.get_value("SampledDataCtrlr", variable) or ""
-        return [m.strip() for m in value.split(",") if m.strip()]
+    @property
+    def aligned_interval(self) -> int:
+        return self.model.get_int("AlignedDataCtrlr", "Interval")
+
+    @property
+    def ping_interval(self) -> int:
+        return self.model.get_int("OCPPCommCtrlr", "WebSocketPingInterval")
+
+    def measurands(self, variable: str, component: str = "SampledDataCtrlr") -> list[str]:
+        return self.model.get_list(component, variable)
 
     def points(self, variable: str) -> set[str]:
         """TxStartPoint / TxStopPoint members (part 2, E01 and E06)."""
@@ -195,7 +202,7 @@ class ChargingStation201(Dialect):
         if reading is not None:
             values = self.sampled_values(reading, context, self.measurands(measurands))
             if values:
-                meter = [{"timestamp": self.station.now_iso(), "sampled_value": values}]
+                meter = [{"timestamp": self.station.stamp(reading), "sampled_value": values}]
         return call.TransactionEvent(
             event_type=event,
             timestamp=self.station.now_iso(),
@@ -265,7 +272,26 @@ class ChargingStation201(Dialect):
         values = self.sampled_values(reading, context, self.measurands("TxUpdatedMeasurands"))
         await self._send(
             call.MeterValues(
-                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.now_iso(), "sampled_value": values}]
+                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampled_value": values}]
+            )
+        )
+
+    async def aligned_values(self, c: Connector, reading: MeterReading) -> None:
+        """Clock-aligned values (part 2, J01): in a transaction as TransactionEvent, else MeterValues."""
+        measurands = self.measurands("Measurands", "AlignedDataCtrlr")
+        if not measurands:
+            return
+        values = self.sampled_values(reading, "Sample.Clock", measurands)
+        if c.tx_started and c.tx_id is not None:
+            event = self._tx_event(
+                c, TransactionEventEnumType.updated, TriggerReasonEnumType.meter_value_clock, None, ""
+            )
+            event.meter_value = [{"timestamp": self.station.stamp(reading), "sampled_value": values}]
+            await self._send(event, transactional=True)
+            return
+        await self._send(
+            call.MeterValues(
+                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampled_value": values}]
             )
         )
 

@@ -23,6 +23,10 @@ class StationPort(Protocol):
         """The station's clock (simulated time) as an OCPP timestamp."""
         ...
 
+    def stamp(self, reading: MeterReading) -> str:
+        """The OCPP timestamp of a reading: when it was taken, not when it is sent."""
+        ...
+
     def reading(self, connector: Connector) -> MeterReading:
         """The connector's meter, brought up to the present simulated time."""
         ...

@@ -237,3 +237,45 @@ async def test_station_sends_data_transfer_and_gets_the_csms_answer(lab: Lab) ->
     answer = await s.data_transfer("com.example", "hello", "{}")
     assert answer["status"] in {"Accepted", "UnknownVendorId", "UnknownMessageId", "Rejected"}
     assert rec(lab).sent(s.id, "DataTransfer") == [{"vendorId": "com.example", "messageId": "hello", "data": "{}"}]
+
+
+async def test_16_clock_aligned_meter_values_fall_on_the_interval_boundaries(lab: Lab) -> None:
+    s = await station(lab, "ac-22kw-wallbox", "E2E-ALIGNED-16")
+    assert (await csms(lab).change_configuration(s.id, "ClockAlignedDataInterval", "60"))["status"] == "Accepted"
+    await until(lambda: len([m for m in rec(lab).sent(s.id, "MeterValues")]) >= 2)
+    for message in rec(lab).sent(s.id, "MeterValues")[:2]:
+        value = message["meterValue"][0]
+        assert value["sampledValue"][0]["context"] == "Sample.Clock"
+        assert value["timestamp"].endswith(":00.000Z"), value["timestamp"]  # on the minute, UTC
+
+
+async def test_201_clock_aligned_values_during_a_transaction_travel_in_transaction_events(lab: Lab) -> None:
+    s = await station(lab, "ac-22kw-wallbox-v201", "E2E-ALIGNED-201")
+    await s.act(1, 1, A.PLUG_IN)
+    await s.act(1, 1, A.PRESENT_TOKEN, token="TAG")
+    answer = await csms(lab).set_variables(
+        s.id, [{"component": {"name": "AlignedDataCtrlr"}, "variable": {"name": "Interval"}, "attributeValue": "60"}]
+    )
+    assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+
+    def clock_events() -> list[dict[str, Any]]:
+        return [p for p in rec(lab).sent(s.id, "TransactionEvent") if p["triggerReason"] == "MeterValueClock"]
+
+    await until(lambda: len(clock_events()) >= 2)
+    sample = clock_events()[0]["meterValue"][0]
+    assert sample["sampledValue"][0]["context"] == "Sample.Clock"
+    assert sample["sampledValue"][0]["measurand"] == "Energy.Active.Import.Register"
+
+
+async def test_periodic_meter_values_are_stamped_when_taken_one_interval_apart(lab: Lab) -> None:
+    from datetime import datetime
+
+    s = await station(lab, "ac-22kw-wallbox", "E2E-STAMPS", meter_interval_s=60)
+    await s.act(1, 1, A.PLUG_IN)
+    await s.act(1, 1, A.PRESENT_TOKEN, token="TAG")
+    await until(lambda: len(rec(lab).sent(s.id, "MeterValues")) >= 3)
+    stamps = [
+        datetime.fromisoformat(m["meterValue"][0]["timestamp"].replace("Z", "+00:00"))
+        for m in rec(lab).sent(s.id, "MeterValues")[:3]
+    ]
+    assert [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)] == [60.0, 60.0]
