@@ -6,6 +6,7 @@ official OCPP JSON schemas (checked independently, with jsonschema).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -278,4 +279,4 @@ async def test_periodic_meter_values_are_stamped_when_taken_one_interval_apart(l
         datetime.fromisoformat(m["meterValue"][0]["timestamp"].replace("Z", "+00:00"))
         for m in rec(lab).sent(s.id, "MeterValues")[:3]
     ]
-    assert [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)] == [60.0, 60.0]
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)] == [60.0, 60.0]
