@@ -174,6 +174,9 @@ class ConnectorCard(QFrame):
             for column, action in enumerate(row_actions):
                 button = QPushButton(ACTION_LABELS[action])
                 button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                # A click must not take focus: when the state then disables the clicked button, Qt
+                # moves focus on and the surrounding scroll area jumps to the newly focused widget.
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
                 button.clicked.connect(lambda _checked=False, a=action: self._trigger(a))
                 self._buttons[action] = button
                 grid.addWidget(button, row, column)

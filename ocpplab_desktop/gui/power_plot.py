@@ -112,8 +112,19 @@ class RingBuffer:
         return np.concatenate((self._data[self._next :], self._data[: self._next]))
 
 
+TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400)
+"""Tick spacings a clock reader expects; pyqtgraph's decimal steps (0.5 s, 2.5 min) read badly as M:SS."""
+MIN_TICK_PX = 70
+
+
 class _ElapsedAxis(pg.AxisItem):
-    """Ticks as M:SS / H:MM:SS since the first sample."""
+    """Ticks as M:SS / H:MM:SS since the first sample, on whole seconds, minutes or hours."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        span = maxVal - minVal
+        most = max(2.0, size / MIN_TICK_PX)
+        step = next((step for step in TICK_STEPS_S if span / step <= most), TICK_STEPS_S[-1])
+        return [(float(step), 0.0)]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [format_elapsed(value) for value in values]

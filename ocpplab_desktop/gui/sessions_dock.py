@@ -9,11 +9,11 @@ mode), so the recorder of the running session is never blocked by it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QCloseEvent, QFont, QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +42,8 @@ from ocpplab_desktop.store.store import SessionInfo, Store
 COLUMNS = ("Started", "Duration", "Stations", "Frames", "Name")
 STARTED, DURATION, STATIONS, FRAMES, NAME = range(len(COLUMNS))
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
+LIVE_REFRESH_MS = 2000
+"""How often the running session's row re-reads its frame count, stations and duration."""
 SAMPLE_BATCH = 5000
 """Meter samples handed to the viewer's plot per event-loop turn."""
 
@@ -53,6 +55,10 @@ class RunningSessionError(ValueError):
 def local_time(iso_utc: str) -> str:
     """A stored UTC timestamp as local `YYYY-MM-DD HH:MM:SS`."""
     return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _seconds_since(iso_utc: str) -> float:
+    return (datetime.now(UTC) - datetime.fromisoformat(iso_utc)).total_seconds()
 
 
 def _cell(text: str, session_id: int, tooltip: str = "") -> QStandardItem:
@@ -118,6 +124,9 @@ class SessionsDock(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(LIVE_REFRESH_MS)
+        self._live_timer.timeout.connect(self.refresh_running)
         self.refresh()
 
     # -- the table ------------------------------------------------------------------------
@@ -141,10 +150,32 @@ class SessionsDock(QWidget):
             self.select_session(selected)
         self._update_buttons()
 
+    def refresh_running(self) -> None:
+        """Bring the row of the session being recorded up to date, in place (selection and scroll stay)."""
+        running = self.lab.session_id
+        store = self.lab.store
+        if running is None or store is None or running not in (ids := self.session_ids()):
+            return
+        row = ids.index(running)
+        for column, item in enumerate(self._row(store.session(running))):
+            current = self.model.item(row, column)
+            if current.text() != item.text():
+                current.setText(item.text())
+                current.setToolTip(item.toolTip())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_running()
+        self._live_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._live_timer.stop()
+        super().hideEvent(event)
+
     def _row(self, info: SessionInfo) -> list[QStandardItem]:
         running = info.id == self.lab.session_id
         if running:
-            duration = "recording"
+            duration = f"recording {format_elapsed(_seconds_since(info.started_at))}"
         elif info.duration_s is None:
             duration = "—"
         else:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ocpp.v16.enums import ChargePointErrorCode
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 from qt_async import QtAsyncLoop
 
 from ocpplab_desktop.engine.station import Station
@@ -82,6 +82,25 @@ def test_plug_in_makes_a_201_connector_occupied(qtbot: Any, loop: QtAsyncLoop) -
     click(qtbot, card, UserAction.PLUG_IN)
     loop.run_until(lambda: card.state_label.text() == "Occupied")
     assert card.diagram.current_state() == "Occupied"
+
+
+def test_a_button_the_new_state_disables_does_not_make_its_scroll_area_jump(qtbot: Any, loop: QtAsyncLoop) -> None:
+    card, _, _ = make_card(qtbot, "ac-22kw-wallbox")
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    area.setWidgetResizable(True)
+    area.setWidget(card)
+    area.resize(520, 240)
+    area.show()
+    qtbot.waitExposed(area)
+    area.ensureWidgetVisible(card.button(UserAction.PLUG_IN), 0, 0)
+    before = area.verticalScrollBar().value()
+    assert before > 0, "the plug-in button sits below the fold"
+
+    click(qtbot, card, UserAction.PLUG_IN)
+    loop.run_until(lambda: not card.button(UserAction.PLUG_IN).isEnabled())
+
+    assert area.verticalScrollBar().value() == before
 
 
 def test_force_enables_refused_buttons_and_their_tooltips_keep_the_rule(qtbot: Any) -> None:

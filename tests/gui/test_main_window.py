@@ -27,7 +27,7 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.about import AboutDialog, component_versions, versions_text
 from ocpplab_desktop.gui.app import MainWindow, free_station_id
 from ocpplab_desktop.gui.launch import XCB_LIBRARIES, launch, platform_problem, qt_platform
-from ocpplab_desktop.gui.sessions_dock import RunningSessionError
+from ocpplab_desktop.gui.sessions_dock import FRAMES, STATIONS, RunningSessionError
 from ocpplab_desktop.gui.station_tree import NAME, STATE
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.templates import load_template
@@ -356,11 +356,29 @@ def test_the_sessions_dock_lists_sessions_newest_first_and_refuses_to_delete_the
 
         assert sessions.session_ids() == [later, lab.session_id]
         assert window.docks["sessions"].isVisible()
-        assert sessions.model.item(1, 1).text() == "recording"
+        assert sessions.model.item(1, 1).text().startswith("recording 0:0")
         with pytest.raises(RunningSessionError, match="recording now"):
             sessions.delete_session(lab.session_id)
         sessions.delete_session(later)
         assert sessions.session_ids() == [lab.session_id]
+
+    in_lab(scenario)
+
+
+def test_the_running_sessions_row_follows_the_recording_while_the_dock_shows(in_lab: LabHarness) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        assert lab.store is not None and lab.session_id is not None
+        window.show_sessions()
+        sessions = window.sessions
+        row = sessions.session_ids().index(lab.session_id)
+        assert sessions.model.item(row, FRAMES).text() == "0"
+
+        station = await add_registered(window, TEMPLATE)
+        await until(lambda: sessions.model.item(row, FRAMES).text() != "0", "the frame count to follow", 5.0)
+
+        shown = int(sessions.model.item(row, FRAMES).text().replace(",", ""))
+        assert 0 < shown <= lab.store.session(lab.session_id).frame_count
+        assert sessions.model.item(row, STATIONS).text() == station.id
 
     in_lab(scenario)
 

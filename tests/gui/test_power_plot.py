@@ -194,3 +194,15 @@ def test_an_idle_connector_is_drawn_on_a_readable_scale(qtbot, plot: PowerPlot, 
     low, high = plot.plots[0].vb.viewRange()[1]
     assert high - low >= 1.0, "a flat zero line must not be scaled to milli-kW"
     assert plot.plots[0].getAxis("left").labelUnitPrefix == ""
+
+
+@pytest.mark.parametrize(("span_s", "width_px"), [(1.0, 400), (2.2, 400), (140.0, 300), (5400.0, 600), (3.0, 2000)])
+def test_time_axis_ticks_fall_on_distinct_whole_clock_steps(plot: PowerPlot, span_s: float, width_px: int) -> None:
+    axis = plot.plots[-1].getAxis("bottom")
+    levels = axis.tickValues(0.0, span_s, width_px)
+    values = [value for _spacing, level in levels for value in level]
+    labels = axis.tickStrings(values, 1.0, levels[0][0])
+    assert values, "at least one tick"
+    assert all(value == int(value) for value in values), f"ticks between whole seconds: {values}"
+    assert len(set(labels)) == len(labels), f"two ticks read the same: {labels}"
+    assert len(values) <= max(2, width_px // 70) + 1, "no more ticks than fit"
