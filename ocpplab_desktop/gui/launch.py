@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from ocpplab_desktop.engine.lab import Lab
 
 EXIT_OK, EXIT_FAILED = 0, 1
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that close the window the way Ctrl+Q does."""
 
 APP_NAME = "OCPPLab Desktop"
 ORGANIZATION = "OCPPLab"
@@ -143,7 +145,21 @@ def launch(db: Path | None, port: int) -> int:
 
 
 async def run_lab(db: Path, port: int) -> int:
-    """Start the lab, show the window, and close the lab cleanly once the window is closed."""
+    """Start the lab, show the window, and close the lab cleanly once the window is closed.
+
+    Ctrl+C in the terminal, or a SIGTERM from a logout or `kill`, closes the window like Ctrl+Q,
+    so the recorder writes its last frames; the handlers are in place before the session starts.
+    """
+    stop = asyncio.Event()
+    previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in STOP_SIGNALS}
+    try:
+        return await _run_window(db, port, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+async def _run_window(db: Path, port: int, stop: asyncio.Event) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     from ocpplab_desktop.engine.lab import Lab
@@ -163,13 +179,13 @@ async def run_lab(db: Path, port: int) -> int:
     window = MainWindow(lab)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    # Ctrl+C in the terminal closes the window like Ctrl+Q (the bridge's timer lets Python see the signal).
-    signal.signal(signal.SIGINT, lambda _signum, _frame: window.close())
     window.show()
+    stop_requested = asyncio.ensure_future(stop.wait())
+    stop_requested.add_done_callback(lambda _done: window.close())
     try:
         await closed.wait()
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        stop_requested.cancel()
         saved = await close_lab(lab)
     return EXIT_OK if saved else EXIT_FAILED
 

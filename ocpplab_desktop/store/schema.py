@@ -173,18 +173,37 @@ def user_version(db: Database) -> int:
 
 
 def migrate(db: Database, migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    """Upgrade `db` to `len(migrations)`, one version per transaction; returns the version it had."""
+    """Upgrade `db` to `len(migrations)` in one transaction; returns the version it had.
+
+    Another process may be creating the same new file at this moment (the window and
+    `ocpplab sessions list`, say): the upgrade takes the write lock first (BEGIN IMMEDIATE,
+    which waits out the connection's busy timeout) and then reads the version again, so
+    exactly one of them migrates and the others find the schema done.
+    """
+    found = _checked_version(db, migrations)
+    if found == len(migrations):
+        return found
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        found = _checked_version(db, migrations)
+        for version in range(found, len(migrations)):
+            migrations[version](db)
+            # user_version takes no bound parameter; `version` is our own integer.
+            db.execute(f"PRAGMA user_version = {version + 1}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.conn.rollback()
+        raise
+    return found
+
+
+def _checked_version(db: Database, migrations: Sequence[Migration]) -> int:
     found = user_version(db)
     if found > len(migrations):
         raise SchemaTooNewError(
             f"the session database has schema version {found}, but this OCPPLab knows only up to "
             f"{len(migrations)}; upgrade OCPPLab or open another database"
         )
-    for version in range(found, len(migrations)):
-        with db.atomic():
-            migrations[version](db)
-            # user_version takes no bound parameter; `version` is our own integer.
-            db.execute(f"PRAGMA user_version = {version + 1}")
     return found
 
 

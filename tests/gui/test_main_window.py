@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -495,6 +496,41 @@ def _launch_in_subprocess(env_changes: dict[str, str], tmp_path: Path) -> subpro
     return subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def test_sigterm_closes_the_running_app_like_quit_and_the_session_is_ended_in_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "ocpplab_desktop", "gui", "--db", str(db), "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _recording(db) and app.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _recording(db), "the app started a session"
+
+        app.send_signal(signal.SIGTERM)
+        _out, err = app.communicate(timeout=30)
+    finally:
+        app.kill()
+        app.wait()
+
+    assert app.returncode == 0, err
+    with Store(db) as store:
+        (session,) = store.list_sessions()
+    assert session.ended_at is not None, "the lab was closed, not killed"
+
+
+def _recording(db: Path) -> bool:
+    if not db.exists():
+        return False
+    with Store(db) as store:
+        return bool(store.list_sessions())
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,6 +75,34 @@ def test_opening_an_empty_version_0_database_migrates_it(db_path: Path) -> None:
     db.close()
 
 
+def test_processes_opening_a_new_database_at_the_same_moment_all_get_the_schema(tmp_path: Path) -> None:
+    """The desktop lab and `ocpplab sessions list` may create the same new file at once."""
+    openers = 4
+    for attempt in range(8):
+        path = tmp_path / f"new-{attempt}.db"
+        start = threading.Barrier(openers)
+        failures: list[BaseException] = []
+
+        def open_store(
+            path: Path = path, start: threading.Barrier = start, failures: list[BaseException] = failures
+        ) -> None:
+            start.wait()
+            try:
+                Store(path).close()
+            except StoreError as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_store) for _ in range(openers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not failures, f"attempt {attempt}: {failures[0]}"
+        with Store(path) as store:
+            assert store.list_sessions() == []
+        assert Database(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_a_later_migration_step_upgrades_an_existing_database_and_keeps_its_rows(
     recorded: tuple[Path, int, list[Frame]],
 ) -> None:
@@ -86,6 +115,23 @@ def test_a_later_migration_step_upgrades_an_existing_database_and_keeps_its_rows
     assert migrate(db, [*MIGRATIONS, add_frame_tag]) == SCHEMA_VERSION
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
     assert "tag" in db.table("frames").columns_dict
+    assert db.table("frames").count == len(frames)
+    db.close()
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(recorded: tuple[Path, int, list[Frame]]) -> None:
+    path, _, frames = recorded
+
+    def add_then_fail(db: Database) -> None:
+        db.table("frames").add_column("tag", str)
+        db.execute("UPDATE frames SET tag = 'half done'")
+        raise sqlite3.OperationalError("disk I/O error (simulated by the migration)")
+
+    db = Database(path)
+    with pytest.raises(sqlite3.OperationalError, match="simulated"):
+        migrate(db, [*MIGRATIONS, add_then_fail])
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert "tag" not in db.table("frames").columns_dict
     assert db.table("frames").count == len(frames)
     db.close()
 
