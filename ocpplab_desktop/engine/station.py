@@ -61,6 +61,8 @@ class _Outgoing:
     payload: dict[str, Any]
     future: asyncio.Future[dict[str, Any]]
     transactional: bool
+    sent: int = 0
+    """Transmissions so far: a transaction message the CSMS failed is sent again."""
 
 
 @dataclass
@@ -387,17 +389,51 @@ class Station:
                 continue
             item = self._outbox[0]
             try:
+                item.sent += 1
                 result = await self.endpoint.call_raw(item.action, item.payload)
             except NotConnected:
                 return  # stays queued if transactional; _offline() fails the rest
-            except (CallErrorReceived, CallTimeout, InvalidResponse, RpcError) as exc:
-                self._outbox.popleft()
-                if not item.future.done():
-                    item.future.set_exception(exc)
-                continue
-            self._outbox.popleft()
-            if not item.future.done():
-                item.future.set_result(result)
+            except (CallErrorReceived, CallTimeout) as exc:
+                if item.transactional and await self._retry_later(item, exc):
+                    continue
+                self._finish(exc)
+            except (InvalidResponse, RpcError) as exc:
+                self._finish(exc)
+            else:
+                self._finish(result)
+
+    async def _retry_later(self, item: _Outgoing, failure: Exception) -> bool:
+        """Wait before sending a failed transaction message again, in its place at the head of the
+        outbox; False once it has been sent as often as the station's settings allow.
+
+        1.6 section 3.7.1, 2.0.1 E13: after a CALLERROR (or no answer) wait the retry interval times
+        the number of transmissions so far, up to TransactionMessageAttempts /
+        MessageAttempts[TransactionEvent] transmissions in all.
+        """
+        attempts, interval = self.dialect.transaction_retry
+        if item.sent >= attempts:
+            self.note("tx_message_dropped", f"{item.action} failed {item.sent} time(s), not sent again: {failure}")
+            return False
+        delay = interval * item.sent
+        self.note(
+            "tx_message_retry",
+            f"{item.action} failed ({failure}); transmission {item.sent + 1} of {attempts} in {delay} s",
+            action=item.action,
+            sent=item.sent,
+            delay_s=delay,
+        )
+        await self.sleep_sim(delay)
+        return True
+
+    def _finish(self, outcome: dict[str, Any] | Exception) -> None:
+        """Take the head of the outbox off and hand its caller the answer or the failure."""
+        item = self._outbox.popleft()
+        if item.future.done():
+            return
+        if isinstance(outcome, Exception):
+            item.future.set_exception(outcome)
+        else:
+            item.future.set_result(outcome)
 
     @property
     def queued(self) -> int:

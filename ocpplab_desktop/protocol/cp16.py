@@ -91,6 +91,11 @@ class ChargePoint16(Dialect):
     def meter_interval(self) -> int:
         return self.keys.get_int("MeterValueSampleInterval")
 
+    @property
+    def transaction_retry(self) -> tuple[int, int]:
+        """(transmissions in all, base interval in s) for a transaction message the CSMS failed (1.6 3.7.1)."""
+        return self.keys.get_int("TransactionMessageAttempts"), self.keys.get_int("TransactionMessageRetryInterval")
+
     async def status(self, c: Connector | None, status: str) -> None:
         """StatusNotification (1.6 section 4.9); connector None is connector 0, the station."""
         fault = c.fault if c is not None else None

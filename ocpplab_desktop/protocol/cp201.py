@@ -92,6 +92,12 @@ class ChargingStation201(Dialect):
         return self.model.get_int("SampledDataCtrlr", "TxUpdatedInterval")
 
     @property
+    def transaction_retry(self) -> tuple[int, int]:
+        """(transmissions in all, base interval in s) for a TransactionEvent the CSMS failed (2.0.1 E13)."""
+        attempts = self.model.get_int("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent")
+        return attempts, self.model.get_int("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+
+    @property
     def aligned_interval(self) -> int:
         return self.model.get_int("AlignedDataCtrlr", "Interval")
 

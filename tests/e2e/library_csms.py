@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import websockets
+from ocpp.exceptions import InternalError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as Cp16
 from ocpp.v16 import call_result as r16
@@ -29,6 +30,14 @@ class Received:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     boot_status: str = "Accepted"
+    fail_next: dict[str, int] = field(default_factory=dict)
+    """action -> how many of its next CALLs are answered with CALLERROR InternalError."""
+
+    def record(self, action: str, payload: dict[str, Any]) -> None:
+        self.calls.append((action, payload))
+        if self.fail_next.get(action, 0) > 0:
+            self.fail_next[action] -= 1
+            raise InternalError(description=f"{action} failed on purpose (test CSMS)")
 
     def actions(self) -> list[str]:
         return [a for a, _ in self.calls]
@@ -44,7 +53,7 @@ class LibraryCsms16(Cp16):
         self._tx = itertools.count(1)
 
     def _log(self, action: str, **payload: Any) -> None:
-        self.received.calls.append((action, payload))
+        self.received.record(action, payload)
 
     def _tag(self, id_tag: str) -> dict[str, str]:
         return {"status": "Blocked" if id_tag in self.received.blocked else "Accepted"}
@@ -91,7 +100,7 @@ class LibraryCsms201(Cp201):
         self.received = received
 
     def _log(self, action: str, **payload: Any) -> None:
-        self.received.calls.append((action, payload))
+        self.received.record(action, payload)
 
     def _token(self, id_token: dict[str, Any]) -> dict[str, str]:
         return {"status": "Blocked" if id_token["id_token"] in self.received.blocked else "Accepted"}

@@ -13,8 +13,11 @@ from ocpp.v201 import call as c201
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
+from ocpplab_desktop.model.config import VariableSetting
 from ocpplab_desktop.model.connector import UserAction
+from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.model.templates import load_template
+from ocpplab_desktop.protocol.errors import CallErrorReceived
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
 A = UserAction
@@ -198,3 +201,76 @@ async def test_station_reconnects_and_boots_again_after_csms_restart() -> None:
         finally:
             server.close()
             await server.wait_closed()
+
+
+def notes(events: list[Any], kind: str) -> list[StationEvent]:
+    return [e for e in events if isinstance(e, StationEvent) and e.kind == kind]
+
+
+async def test_a_stop_transaction_the_csms_fails_is_sent_again_after_the_retry_interval_16(schema_errors: Any) -> None:
+    """1.6 section 3.7.1: a transaction message answered with a CALLERROR is retried, in order."""
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        events: list[Any] = []
+        lab.bus.subscribe(events.append)
+        config = load_template("ac-22kw-wallbox")
+        config = replace(
+            config,
+            id="LIB-RETRY-16",
+            csms_url=csms.url,
+            config_keys={
+                **config.config_keys,
+                "TransactionMessageAttempts": "3",
+                "TransactionMessageRetryInterval": "20",
+            },
+        )
+        station = lab.add_station(config)
+        await until(lambda: station.registration == "Accepted")
+        await station.act(1, 1, A.PLUG_IN)
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-1")
+        csms.received.fail_next["StopTransaction"] = 1
+
+        await station.act(1, 1, A.STOP)
+
+        first, second = csms.received.of("StopTransaction")
+        assert first == second, "the same message, sent again"
+        (retry,) = notes(events, "tx_message_retry")
+        assert retry.data == {"action": "StopTransaction", "sent": 1, "delay_s": 20}
+        frames = [e for e in events if isinstance(e, Frame)]
+        stops = sent(frames, "StopTransaction")
+        assert len(stops) == 2 and stops[0].unique_id != stops[1].unique_id, "a new CALL, with its own id"
+        answers = [f for f in frames if f.side is Side.STATION and f.unique_id in {s.unique_id for s in stops}]
+        after_first_call = [f.message_type for f in answers[1:]]
+        assert after_first_call == [MessageType.CALLERROR, MessageType.CALL, MessageType.CALLRESULT]
+        assert station.connector(1, 1).reported == "Finishing"
+        assert schema_errors(frames, "1.6") == []
+
+
+async def test_a_transaction_event_the_csms_keeps_failing_is_dropped_after_the_allowed_attempts_201() -> None:
+    """2.0.1 E13: at most MessageAttempts[TransactionEvent] transmissions, then the station goes on."""
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        events: list[Any] = []
+        lab.bus.subscribe(events.append)
+        config = load_template("ac-22kw-wallbox-v201")
+        retry = (
+            VariableSetting("OCPPCommCtrlr", "MessageAttempts", "2", instance="TransactionEvent"),
+            VariableSetting("OCPPCommCtrlr", "MessageAttemptInterval", "10", instance="TransactionEvent"),
+        )
+        config = replace(config, id="LIB-RETRY-201", csms_url=csms.url, variables=(*config.variables, *retry))
+        station = lab.add_station(config)
+        await until(lambda: station.registration == "Accepted")
+        await station.act(1, 1, A.PLUG_IN)
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-1")
+        csms.received.fail_next["TransactionEvent"] = 5
+
+        stopping = asyncio.ensure_future(station.act(1, 1, A.STOP))
+        await until(lambda: len(notes(events, "tx_message_dropped")) == 1)
+        await asyncio.wait([stopping], timeout=10)
+        assert isinstance(stopping.exception(), CallErrorReceived), "the user is told the CSMS never took it"
+
+        ended = [p for p in csms.received.of("TransactionEvent") if p["event_type"] == "Ended"]
+        assert len(ended) == 2, "sent twice: MessageAttempts is 2"
+        assert [n.data["delay_s"] for n in notes(events, "tx_message_retry")] == [10]
+        assert csms.received.fail_next["TransactionEvent"] == 3
+        csms.received.fail_next.clear()
+        await station.act(1, 1, A.UNPLUG)
+        assert station.connector(1, 1).reported == "Available", "the station went on after giving up"
