@@ -40,7 +40,7 @@ from ocpplab_desktop.gui.about import AboutDialog
 from ocpplab_desktop.gui.bridge import EngineBridge
 from ocpplab_desktop.gui.builder import StationBuilderDialog
 from ocpplab_desktop.gui.csms_console import CsmsConsole
-from ocpplab_desktop.gui.formatting import format_elapsed
+from ocpplab_desktop.gui.formatting import format_elapsed, station_summary
 from ocpplab_desktop.gui.generated.ui_main_window import Ui_MainWindow
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
@@ -534,10 +534,7 @@ class MainWindow(QMainWindow):
         except ConfigError as exc:
             QMessageBox.warning(self, "Templates", f"The station templates could not be read: {exc}")
             return
-        labels = {
-            f"{name}  —  {config.description or config.model} (OCPP {config.ocpp_version.value})": name
-            for name, config in choices.items()
-        }
+        labels = {f"{name}  —  {station_summary(config)}": name for name, config in choices.items()}
         label, ok = QInputDialog.getItem(self, "New station from template", "Template:", list(labels), 0, False)
         if ok and label:
             self._add_guarded(lambda: self.new_station_from_template(labels[label]))
@@ -566,6 +563,7 @@ class MainWindow(QMainWindow):
             )
             return
         dialog = self._builder(station.config, set(self.lab.stations) - {station_id})
+        dialog.setWindowTitle(f"Edit station {station_id}")
         dialog.accepted.connect(
             lambda: self._spawn(self.replace_station(station_id, dialog.config()), f"Edit {station_id}")
         )

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
+from ocpplab_desktop.gui.formatting import format_kw
 from ocpplab_desktop.gui.state_diagram import StateDiagram
 from ocpplab_desktop.model.config import CurrentType, OcppVersion
 from ocpplab_desktop.model.connector import ACTION_LABELS, Connector, FaultInfo, Refused, UserAction
@@ -54,11 +55,6 @@ _ROWS: tuple[tuple[UserAction, ...], ...] = (
     (UserAction.MAKE_UNAVAILABLE, UserAction.MAKE_AVAILABLE),
     (UserAction.FAULT, UserAction.CLEAR_FAULT),
 )
-
-
-def format_kw(watts: float) -> str:
-    """Watts as kW with at most two decimals and no trailing zeros: 22080 -> '22.08 kW'."""
-    return f"{watts / 1000:.2f}".rstrip("0").rstrip(".") + " kW"
 
 
 def _caption(text: str) -> QLabel:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType
 
 ARROWS = {Direction.TO_CSMS: "→", Direction.TO_STATION: "←"}
@@ -64,6 +66,18 @@ def format_elapsed(seconds: float) -> str:
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
     return f"{sign}{minutes}:{secs:02d}"
+
+
+def format_kw(watts: float) -> str:
+    """Watts as kW with at most two decimals and no trailing zeros: 22080 -> '22.08 kW'."""
+    return f"{watts / 1000:.2f}".rstrip("0").rstrip(".") + " kW"
+
+
+def station_summary(config: StationConfig) -> str:
+    """One line for a template picker: 'OCPP 1.6 · 2 x Type2 22.08 kW AC', alike connectors counted."""
+    kinds = Counter(f"{c.type} {format_kw(c.max_power_w)} {c.current_type.value}" for _evse, c in config.connectors())
+    parts = [kind if count == 1 else f"{count} x {kind}" for kind, count in kinds.items()]
+    return f"OCPP {config.ocpp_version.value}  ·  {' + '.join(parts)}"
 
 
 def format_rtt(rtt_ms: float | None) -> str:

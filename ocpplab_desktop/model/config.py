@@ -30,14 +30,18 @@ class CurrentType(StrEnum):
     DC = "DC"
 
 
-# Connector types offered in the builder; the 2.0.1 ConnectorEnumType value for each.
+# Connector types offered in the builder; the 2.0.1 ConnectorEnumType value for each (part 2,
+# ConnectorEnumType: cG105 is CHAdeMO, JEVS G105; cChaoJi is the later ChaoJi; sCEE-7-7 is Schuko).
 CONNECTOR_TYPES: dict[str, str] = {
     "Type2": "cType2",
+    "Type2 socket": "sType2",
     "Type1": "cType1",
     "CCS2": "cCCS2",
     "CCS1": "cCCS1",
-    "CHAdeMO": "cChaoJi",
-    "Schuko": "sType2",
+    "CHAdeMO": "cG105",
+    "ChaoJi": "cChaoJi",
+    "GB/T": "cGBT",
+    "Schuko": "sCEE-7-7",
 }
 
 

@@ -1,6 +1,7 @@
 """The log's one-line summaries lead with the fields an engineer scans for."""
 
-from ocpplab_desktop.gui.formatting import payload_summary
+from ocpplab_desktop.gui.formatting import payload_summary, station_summary
+from ocpplab_desktop.model.templates import builtin_templates
 
 
 def test_transaction_event_summary_leads_with_event_type_trigger_and_charging_state() -> None:
@@ -17,3 +18,9 @@ def test_transaction_event_summary_leads_with_event_type_trigger_and_charging_st
     assert summary.startswith(
         "eventType=Updated triggerReason=MeterValuePeriodic transactionInfo.chargingState=Charging"
     )
+
+
+def test_a_station_summary_names_version_and_counts_alike_connectors() -> None:
+    templates = builtin_templates()
+    assert station_summary(templates["ac-dual-2x22kw"]) == "OCPP 1.6  ·  2 x Type2 22.08 kW AC"
+    assert station_summary(templates["dc-150kw-ccs2-chademo"]) == "OCPP 1.6  ·  CCS2 150 kW DC + CHAdeMO 62.5 kW DC"

@@ -101,3 +101,29 @@ def test_a_full_charge_stepped_with_the_card_buttons_shows_states_log_rows_and_p
         assert len(colours) > 10
 
     in_lab(scenario)
+
+
+def test_editing_a_disconnected_station_replaces_its_configuration_and_it_connects_again(in_lab: LabHarness) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        station = await add_registered(window, "ac-22kw-wallbox")
+        window.select_station(station.id)
+        assert not window.ui.action_edit_station.isEnabled(), "a connected station is not edited"
+        window.ui.action_disconnect.trigger()
+        await until(window.ui.action_edit_station.isEnabled, "Edit to be offered once disconnected")
+
+        window.ui.action_edit_station.trigger()
+        await until(lambda: bool(window.findChildren(StationBuilderDialog)), "the builder dialog to open")
+        dialog = window.findChildren(StationBuilderDialog)[0]
+        assert dialog.windowTitle() == f"Edit station {station.id}"
+        assert dialog.ui.station_id.text() == station.id, "the dialog starts from the station's configuration"
+        dialog.ui.model.setText("Edited Model X")
+        dialog.ok_button().click()
+        await until(lambda: lab.stations[station.id].config.model == "Edited Model X", "the edit to take effect")
+
+        edited = lab.stations[station.id]
+        assert edited is not station and list(lab.stations) == [station.id], "replaced, not duplicated"
+        window.select_station(station.id)
+        window.ui.action_connect.trigger()
+        await until(lambda: edited.registration == "Accepted", "the edited station to register")
+
+    in_lab(scenario)

@@ -5,9 +5,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from ocpp.v201.enums import ConnectorEnumType
 
 from ocpplab_desktop import paths
-from ocpplab_desktop.model.config import ConfigError, CurrentType, OcppVersion, StationConfig
+from ocpplab_desktop.model.config import CONNECTOR_TYPES, ConfigError, CurrentType, OcppVersion, StationConfig
 from ocpplab_desktop.model.templates import builtin_templates, load_template, save_user_template, user_templates_list
 
 REQUIRED = {"ac-22kw-wallbox", "ac-dual-2x22kw", "dc-150kw-ccs2-chademo"}
@@ -119,3 +120,10 @@ def test_a_broken_user_template_is_skipped_with_a_warning(tmp_path: Path, caplog
     assert "broken.json" in caplog.text
     with pytest.raises(ConfigError, match=r"broken\.json"):
         load_template("broken", user_dir=tmp_path)
+
+
+def test_every_connector_type_maps_to_the_201_connector_enum_value_that_names_it() -> None:
+    values = {e.value for e in ConnectorEnumType}
+    assert set(CONNECTOR_TYPES.values()) <= values
+    assert CONNECTOR_TYPES["CHAdeMO"] == ConnectorEnumType.c_g105  # JEVS G105, not ChaoJi
+    assert CONNECTOR_TYPES["Schuko"] == ConnectorEnumType.s_cee_7_7
