@@ -42,7 +42,7 @@ class Field(IntEnum):
     SOC = 7
 
 
-_ADDITIVE = (Field.POWER_KW, Field.LIMIT_KW, Field.L1_A, Field.L2_A, Field.L3_A, Field.ENERGY_KWH)
+_ADDITIVE = (Field.POWER_KW, Field.L1_A, Field.L2_A, Field.L3_A, Field.ENERGY_KWH)
 
 # Curve name -> (buffer field, plot, legend label, colour, dashed). Mid-tone colours that
 # read on light and dark backgrounds alike.
@@ -115,6 +115,8 @@ class RingBuffer:
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400)
 """Tick spacings a clock reader expects; pyqtgraph's decimal steps (0.5 s, 2.5 min) read badly as M:SS."""
 MIN_TICK_PX = 70
+MIN_TIME_SPAN_S = 10.0
+"""The narrowest time window shown: an empty plot or a session's first seconds still read as a clock."""
 
 
 class _ElapsedAxis(pg.AxisItem):
@@ -143,6 +145,7 @@ class PowerPlot(QWidget):
         self._t0: float | None = None
         self._target: TargetKey | None = None
         self._dirty = False
+        self._time_pinned = False
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         layout = QVBoxLayout(self)
@@ -247,6 +250,21 @@ class PowerPlot(QWidget):
                 self._show_in_legend(curve, plot_index, label, bool(shown.any()) or name == "current_L1")
         has_soc = bool(np.isfinite(rows[:, Field.SOC]).any())
         self.plots[2].showAxis("right", has_soc)
+        self._fit_time_window(float(x[-1]) if len(x) else 0.0)
+
+    def _fit_time_window(self, span_s: float) -> None:
+        """Show at least MIN_TIME_SPAN_S from zero, then follow the data (auto range) once it is longer.
+
+        Auto range alone blows a few seconds up to the full width with sub-second ticks, and a
+        lower limit on the range would centre them with negative times to the left.
+        """
+        view = self.plots[-1].getViewBox()
+        if span_s < MIN_TIME_SPAN_S:
+            view.setXRange(0.0, MIN_TIME_SPAN_S, padding=0.0)
+            self._time_pinned = True
+        elif self._time_pinned:
+            view.enableAutoRange(axis=pg.ViewBox.XAxis)
+            self._time_pinned = False
 
     # -- Qt events ------------------------------------------------------------------------
 
@@ -278,7 +296,9 @@ class PowerPlot(QWidget):
         Meter readings hold until the next one, so summing the latest of each connector gives
         the group's value at that instant. A row at the same time as the group's last one
         replaces it: connectors sampled on the same tick make one point, not a staircase.
-        SoC belongs to one car and is not summed.
+        SoC belongs to one car and is not summed. An EVSE powers one connector at a time
+        (2.0.1 part 1 section 3.1, the EVSE), so its limit is the largest of its connectors',
+        and a station's is the sum over its EVSEs.
         """
         latest = self._latest.setdefault(group, {})
         latest[member] = row
@@ -286,6 +306,12 @@ class PowerPlot(QWidget):
         total[Field.TIME] = row[Field.TIME]
         for field in _ADDITIVE:
             total[field] = sum(reading[field] for reading in latest.values())
+        evse_limits: dict[int | None, float] = {}
+        for (_station, evse_id, _connector), reading in latest.items():
+            # NaN (no limit) wins: an EVSE with one unlimited connector has no limit to draw.
+            limit, known = reading[Field.LIMIT_KW], evse_limits.get(evse_id, -math.inf)
+            evse_limits[evse_id] = math.nan if math.isnan(limit) else max(known, limit)
+        total[Field.LIMIT_KW] = sum(evse_limits.values())
         self._ring(group).put(total, replace_same_time=True)
 
     def _show_in_legend(self, curve: pg.PlotDataItem, plot_index: int, label: str, show: bool) -> None:

@@ -196,7 +196,8 @@ class StateDiagram(QWidget):
         return QSize(420, 180)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(300, 120)
+        # Below this the 1.6 diagram's nine boxes ("Suspended EVSE") no longer read across a room.
+        return QSize(340, 170)
 
     def _fit(self) -> tuple[float, float, float]:
         """Scale and offset that fit the canvas into the widget, centred."""

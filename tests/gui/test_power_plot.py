@@ -112,6 +112,25 @@ def test_station_target_sums_the_latest_reading_of_each_connector(
     assert plot.targets() == [("CP-1", 1, 1), ("CP-1", 2, 1), ("CP-2", 1, 1)]
 
 
+def test_connectors_of_one_evse_share_its_limit_and_evses_add_up(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    """A DC EVSE with CCS2 (150 kW) and CHAdeMO (62.5 kW) delivers at most 150 kW, not 212.5."""
+    plot.set_target("CP-DC")
+    plot.add_samples(
+        [
+            sample(0.0, 0.0, station="CP-DC", connector=1, limit_w=150_000.0),
+            sample(0.0, 0.0, station="CP-DC", connector=2, limit_w=62_500.0),
+            sample(0.0, 0.0, station="CP-DC", evse=2, connector=1, limit_w=50_000.0),
+            sample(1.0, 0.0, station="CP-DC", evse=2, connector=1, limit_w=float("inf")),
+        ]
+    )
+    wait_for_points(qtbot, plot, 2)
+    x, limit = plot.curve_data("limit")
+    np.testing.assert_allclose(x, [0.0], err_msg="no limit line while an EVSE is unlimited")
+    np.testing.assert_allclose(limit, [200.0])
+    plot.set_target("CP-DC", 1)
+    np.testing.assert_allclose(plot.curve_data("limit")[1], [150.0])
+
+
 def test_soc_is_drawn_for_a_dc_car_and_not_summed(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
     plot.set_target("CP-DC", 1, 1)
     plot.add_samples([sample(t, 50_000.0, station="CP-DC", soc=20.0 + t) for t in (0.0, 60.0, 120.0)])
@@ -206,3 +225,29 @@ def test_time_axis_ticks_fall_on_distinct_whole_clock_steps(plot: PowerPlot, spa
     assert all(value == int(value) for value in values), f"ticks between whole seconds: {values}"
     assert len(set(labels)) == len(labels), f"two ticks read the same: {labels}"
     assert len(values) <= max(2, width_px // 70) + 1, "no more ticks than fit"
+
+
+def test_an_empty_plot_shows_a_readable_time_window(qtbot, plot: PowerPlot) -> None:
+    plot.redraw()
+    low, high = plot.plots[-1].viewRange()[0]
+    assert (low, high) == (0.0, 10.0)
+    axis = plot.plots[-1].getAxis("bottom")
+    levels = axis.tickValues(low, high, axis.width())
+    assert len([value for _spacing, level in levels for value in level]) >= 2, "at least two labelled ticks"
+
+
+def test_the_first_seconds_show_from_zero_and_a_longer_session_follows_its_data(
+    qtbot, plot: PowerPlot, sample: SampleFactory
+) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(t, 1000.0) for t in (0.0, 1.0, 2.0)])
+    plot.redraw()
+    assert plot.plots[-1].viewRange()[0] == [0.0, 10.0]
+    low, high = plot.plots[0].viewRange()[0]
+    assert low == 0.0 and high >= 10.0, "the plots above share the time axis, pixel for pixel"
+
+    plot.add_samples([sample(t, 1000.0) for t in (60.0, 120.0)])
+    plot.redraw()
+    qtbot.waitUntil(lambda: plot.plots[-1].viewRange()[0][1] >= 120.0)
+    low, _high = plot.plots[-1].viewRange()[0]
+    assert -10.0 < low <= 0.0
