@@ -24,6 +24,7 @@ from typing import Any
 
 import websockets
 
+from ocpplab_desktop.model.auth_cache import AuthCache, AuthSettings, TokenInfo
 from ocpplab_desktop.model.clock import SimClock, Timer
 from ocpplab_desktop.model.config import OcppVersion, StationConfig
 from ocpplab_desktop.model.connector import ACTION_LABELS, Connector, FaultInfo, Refused, UserAction, transition_allowed
@@ -37,6 +38,8 @@ from ocpplab_desktop.protocol.frame import Side
 
 log = logging.getLogger(__name__)
 
+OFFLINE = "Offline"
+"""The status of a token the station could neither ask the CSMS about nor authorize locally."""
 BOOT_RETRY_DEFAULT_S = 30  # when a Pending/Rejected answer gives interval 0
 
 
@@ -129,6 +132,8 @@ class Station:
         self.connected = False
         self._accepted = asyncio.Event()
         self._outbox: deque[_Outgoing] = deque()
+        self.auth_cache = AuthCache()
+        """Tokens the CSMS answered for; it survives reconnects and reboots, as a real cache would."""
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._run_task: asyncio.Task[None] | None = None
@@ -580,16 +585,46 @@ class Station:
         await self._advance_transaction(c, "Authorized")
         return f"token {token} accepted; {c.reported}"
 
+    # --- authorization ------------------------------------------------------------------------
     async def _authorize(self, token: str) -> str:
+        """The token's status: from the authorization cache where the settings let it answer, else the CSMS's."""
+        settings = self.dialect.auth_settings
+        cached = self.auth_cache.lookup(token, self.clock.utc_now()) if settings.cache_enabled else None
+        if settings.pre_authorize and cached == self.dialect.ACCEPTED:
+            # 1.6 section 3.5.1, 2.0.1 C12: local pre-authorize, no Authorize for a cached Accepted token.
+            self.note("authorize", f"token {token} Accepted from the authorization cache", token=token, source="cache")
+            return self.dialect.ACCEPTED
         try:
-            return await self.dialect.authorize(token)
+            info = await self.dialect.authorize(token)
         except NotConnected:
-            offline_ok = (
-                self.dialect.keys.get_bool("LocalAuthorizeOffline")
-                if isinstance(self.dialect, ChargePoint16)
-                else (self.dialect.model.get_value("AuthCtrlr", "LocalAuthorizeOffline") or "").lower() == "true"
-            )
-            return self.dialect.ACCEPTED if offline_ok else "Offline"
+            return self._authorize_offline(token, cached, settings)
+        self._remember(token, info)
+        return info.status
+
+    def _authorize_offline(self, token: str, cached: str | None, settings: AuthSettings) -> str:
+        """1.6 sections 3.5.1 and 3.5.4, 2.0.1 C15: offline, a cached token is taken as the cache says
+        if LocalAuthorizeOffline; an unknown one only if AllowOfflineTxForUnknownId /
+        OfflineTxForUnknownIdEnabled."""
+        if cached is not None:
+            status = cached if settings.authorize_offline else OFFLINE
+        else:
+            status = self.dialect.ACCEPTED if settings.offline_unknown_allowed else OFFLINE
+        source = "cache" if cached is not None else "unknown"
+        self.note("authorize", f"offline: token {token} {status} ({source})", token=token, source=source, status=status)
+        return status
+
+    def _remember(self, token: str | None, info: TokenInfo | None) -> None:
+        """Every IdTagInfo / IdTokenInfo updates the cache (1.6 section 3.5.1, 2.0.1 C10.FR.01)."""
+        settings = self.dialect.auth_settings
+        if token and info is not None and settings.cache_enabled:
+            self.auth_cache.remember(token, info, self.clock.utc_now(), settings.lifetime_s)
+
+    def clear_auth_cache(self) -> bool:
+        if not self.dialect.auth_settings.cache_enabled:
+            return False
+        self.note("auth_cache", f"authorization cache cleared ({len(self.auth_cache)} entries)")
+        self.auth_cache.clear()
+        return True
 
     async def _do_start(self, c: Connector, *, forced: bool, **_: Any) -> str:
         await self._start_transaction(c, "Authorized", forced=forced)
@@ -666,8 +701,9 @@ class Station:
                 await self._start_transaction(c, trigger)
             return
         if isinstance(self.dialect, ChargingStation201) and trigger == "Authorized":
-            status = await self.dialect.transaction_updated(c, "Authorized", with_token=True)
-            if status is not None and status != self.dialect.ACCEPTED:
+            info = await self.dialect.transaction_updated(c, "Authorized", with_token=True)
+            self._remember(c.token, info)
+            if info is not None and info.status != self.dialect.ACCEPTED:
                 await self._end_transaction(c, self.dialect.REASON_DEAUTHORIZED)
         await self._changed(c, trigger)
 
@@ -679,7 +715,9 @@ class Station:
         remote_id, track.remote_start_id = track.remote_start_id, None
         track.charging_state = c.charging_state()
         self._settle(c)
-        status = await self.dialect.transaction_started(c, track.meter.snapshot(self.clock.now), trigger, remote_id)
+        info = await self.dialect.transaction_started(c, track.meter.snapshot(self.clock.now), trigger, remote_id)
+        self._remember(c.token, info)
+        status = info.status
         self.note("transaction", f"transaction {c.tx_id} started on {self.dialect.connector_label(c)}", tx=c.tx_id)
         await self._changed(c, trigger, forced)
         if status != self.dialect.ACCEPTED:
@@ -735,12 +773,7 @@ class Station:
 
     # --- operations triggered by the CSMS -----------------------------------------------------
     async def remote_start(self, c: Connector, token: str, remote_start_id: int | None = None) -> None:
-        authorize_first = (
-            self.dialect.keys.get_bool("AuthorizeRemoteTxRequests")
-            if isinstance(self.dialect, ChargePoint16)
-            else (self.dialect.model.get_value("AuthCtrlr", "AuthorizeRemoteStart") or "").lower() == "true"
-        )
-        if authorize_first:
+        if self.dialect.auth_settings.authorize_remote_start:
             status = await self._authorize(token)
             if status != self.dialect.ACCEPTED:
                 self.note("authorize", f"remote start: token {token} {status}", token=token, status=status)

@@ -27,12 +27,13 @@ from ocpp.v16.enums import (
     UnlockStatus,
 )
 
+from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.config_keys import ConfigurationKeys16, TooManyKeys
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
-from ocpplab_desktop.protocol.dialect import Dialect
+from ocpplab_desktop.protocol.dialect import Dialect, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import samples
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -119,14 +120,29 @@ class ChargePoint16(Dialect):
         )
         await self.status(None, station_status)
 
-    async def authorize(self, token: str) -> str:
+    async def authorize(self, token: str) -> TokenInfo:
         answer = await self._send(call.Authorize(id_tag=token))
-        return str(answer["idTagInfo"]["status"])
+        return self._id_tag_info(answer)
+
+    @staticmethod
+    def _id_tag_info(answer: dict[str, Any]) -> TokenInfo:
+        return token_info(answer["idTagInfo"], "expiryDate")
+
+    @property
+    def auth_settings(self) -> AuthSettings:
+        keys = self.keys
+        return AuthSettings(
+            cache_enabled=keys.get_bool("AuthorizationCacheEnabled"),
+            pre_authorize=keys.get_bool("LocalPreAuthorize"),
+            authorize_offline=keys.get_bool("LocalAuthorizeOffline"),
+            offline_unknown_allowed=keys.get_bool("AllowOfflineTxForUnknownId"),
+            authorize_remote_start=keys.get_bool("AuthorizeRemoteTxRequests"),
+        )
 
     async def transaction_started(
         self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
-    ) -> str:
-        """StartTransaction (1.6 section 4.8); returns the status of the id tag."""
+    ) -> TokenInfo:
+        """StartTransaction (1.6 section 4.8); returns what the Central System said of the id tag."""
         del trigger, remote_id
         answer = await self._send(
             call.StartTransaction(
@@ -138,7 +154,7 @@ class ChargePoint16(Dialect):
             transactional=True,
         )
         c.tx_id = str(answer["transactionId"])
-        return str(answer["idTagInfo"]["status"])
+        return self._id_tag_info(answer)
 
     async def transaction_updated(self, c: Connector, trigger: str) -> None:
         """1.6 reports a change of charging state only by StatusNotification."""

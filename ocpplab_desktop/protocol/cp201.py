@@ -31,18 +31,20 @@ from ocpp.v201.enums import (
     UnlockStatusEnumType,
 )
 
+from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
-from ocpplab_desktop.protocol.dialect import Dialect
+from ocpplab_desktop.protocol.dialect import Dialect, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import samples
 from ocpplab_desktop.protocol.station_port import StationPort
 
 VERSION = OcppVersion.V201
 TOKEN_TYPE = "ISO14443"
+CACHE_EXPIRY = "cacheExpiryDateTime"  # IdTokenInfoType: when the cached status stops being valid
 SUPPORTED_TRIGGERS = frozenset(
     {
         MessageTriggerEnumType.boot_notification,
@@ -180,9 +182,21 @@ class ChargingStation201(Dialect):
     async def statuses_after_boot(self) -> None:
         """2.0.1 reports each connector only (done by the station)."""
 
-    async def authorize(self, token: str) -> str:
+    async def authorize(self, token: str) -> TokenInfo:
         answer = await self._send(call.Authorize(id_token={"id_token": token, "type": TOKEN_TYPE}))
-        return str(answer["idTokenInfo"]["status"])
+        return token_info(answer["idTokenInfo"], CACHE_EXPIRY)
+
+    @property
+    def auth_settings(self) -> AuthSettings:
+        flag = self.model.get_bool
+        return AuthSettings(
+            cache_enabled=flag("AuthCacheCtrlr", "Enabled"),
+            pre_authorize=flag("AuthCtrlr", "LocalPreAuthorize"),
+            authorize_offline=flag("AuthCtrlr", "LocalAuthorizeOffline"),
+            offline_unknown_allowed=flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled"),
+            authorize_remote_start=flag("AuthCtrlr", "AuthorizeRemoteStart"),
+            lifetime_s=self.model.get_int("AuthCacheCtrlr", "LifeTime"),
+        )
 
     def _tx_event(
         self,
@@ -222,7 +236,7 @@ class ChargingStation201(Dialect):
 
     async def transaction_started(
         self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
-    ) -> str:
+    ) -> TokenInfo:
         # The station creates the transaction id (part 2, E01.FR.16: unique per station).
         c.tx_id = str(uuid.uuid4())
         answer = await self._send(
@@ -239,15 +253,15 @@ class ChargingStation201(Dialect):
             transactional=True,
         )
         info = answer.get("idTokenInfo")
-        return str(info["status"]) if info else AuthorizationStatusEnumType.accepted
+        return token_info(info, CACHE_EXPIRY) if info else TokenInfo(AuthorizationStatusEnumType.accepted)
 
-    async def transaction_updated(self, c: Connector, trigger: str, *, with_token: bool = False) -> str | None:
+    async def transaction_updated(self, c: Connector, trigger: str, *, with_token: bool = False) -> TokenInfo | None:
         answer = await self._send(
             self._tx_event(c, TransactionEventEnumType.updated, trigger, None, "Other", with_token=with_token),
             transactional=True,
         )
         info = answer.get("idTokenInfo")
-        return str(info["status"]) if info else None
+        return token_info(info, CACHE_EXPIRY) if info else None
 
     async def transaction_ended(self, c: Connector, reading: MeterReading, reason: str, token: str | None) -> None:
         del token

@@ -1,17 +1,19 @@
 """What the 1.6 and 2.0.1 charge-point dialects share.
 
 The handlers here answer actions that have the same name and the same answer values in both
-versions ("ClearCache" -> Accepted, "DataTransfer" -> UnknownVendorId/Accepted); each dialect
+versions ("ClearCache" -> Accepted/Rejected, "DataTransfer" -> UnknownVendorId/Accepted); each dialect
 only says which version's payload classes to build them with.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
 from ocpp.routing import on
 
+from ocpplab_desktop.model.auth_cache import TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -29,11 +31,20 @@ class Dialect:
 
     @on("ClearCache")
     def on_clear_cache(self, **_: Any) -> Any:
-        # The lab keeps no authorization cache yet, so clearing it always succeeds.
-        return self.results.ClearCache(status="Accepted")
+        # 1.6 section 5.4, 2.0.1 C11.FR.04: Rejected when the cache is disabled.
+        return self.results.ClearCache(status="Accepted" if self.station.clear_auth_cache() else "Rejected")
 
     @on("DataTransfer")
     def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
         # 1.6 section 5.6 / 2.0.1 P01.FR.06: a vendorId the station does not know is answered UnknownVendorId.
         status = "Accepted" if vendor_id == self.station.config.vendor else "UnknownVendorId"
         return self.results.DataTransfer(status=status)
+
+
+def token_info(info: dict[str, Any], expiry_field: str) -> TokenInfo:
+    """1.6 IdTagInfo (`expiryDate`) or 2.0.1 IdTokenInfo (`cacheExpiryDateTime`) as a TokenInfo."""
+    text = info.get(expiry_field)
+    expiry = datetime.fromisoformat(text) if text else None
+    if expiry is not None and expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=UTC)  # OCPP times are UTC (1.6 section 3.4, 2.0.1 part 2 2.1.1)
+    return TokenInfo(str(info["status"]), expiry)

@@ -60,6 +60,10 @@ class StationPort(Protocol):
         """Whether a ChangeAvailability would have to wait for a running transaction."""
         ...
 
+    def clear_auth_cache(self) -> bool:
+        """Empty the authorization cache; False when the cache is disabled (nothing was cleared)."""
+        ...
+
     def on_setting_changed(self, name: str, value: str) -> None:
         """A configuration key / device-model variable changed (heartbeat, sample interval...)."""
         ...
