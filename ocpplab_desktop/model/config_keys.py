@@ -41,6 +41,9 @@ FEATURE_PROFILES = (
     "SmartCharging",
     "RemoteTrigger",
 )
+SUPPORTED_PROFILES = ("Core", "RemoteTrigger")
+"""What the station implements and reports in SupportedFeatureProfiles (1.6 section 3.1): the keys
+of the other profiles are left out, and their messages answer NotSupported."""
 # 9.1 ConnectorPhaseRotation: "<connectorId>.<rotation>", rotation one of these.
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 RATE_UNITS = ("Current", "Power")
@@ -99,6 +102,7 @@ class KeySpec:
     allowed: Callable[[StationConfig], Collection[str]] | None = None  # CSL items; None: anything
     min_int: int | None = None
     max_items_key: str | None = None  # the ...MaxLength key that caps this CSL
+    profile: str = "Core"  # the feature profile whose section of 9 lists the key
 
     @property
     def readonly(self) -> bool:
@@ -133,20 +137,26 @@ def _phase_rotation_items(config: StationConfig) -> Collection[str]:
     return frozenset(f"{n}.{r}" for n in range(len(config.connectors()) + 1) for r in PHASE_ROTATIONS)
 
 
-def _bool(key: str, default: bool, access: Access = Access.RW) -> KeySpec:
-    return KeySpec(key, KeyType.BOOL, access, _const("true" if default else "false"))
+def _bool(key: str, default: bool, access: Access = Access.RW, profile: str = "Core") -> KeySpec:
+    return KeySpec(key, KeyType.BOOL, access, _const("true" if default else "false"), profile=profile)
 
 
 def _int(
-    key: str, default: int | Callable[[StationConfig], str], access: Access = Access.RW, min_int: int = 0
+    key: str,
+    default: int | Callable[[StationConfig], str],
+    access: Access = Access.RW,
+    min_int: int = 0,
+    profile: str = "Core",
 ) -> KeySpec:
     fn = default if callable(default) else _const(str(default))
-    return KeySpec(key, KeyType.INT, access, fn, min_int=min_int)
+    return KeySpec(key, KeyType.INT, access, fn, min_int=min_int, profile=profile)
 
 
 def _measurands(key: str, default: Callable[[StationConfig], str], max_items_key: str) -> KeySpec:
     return KeySpec(key, KeyType.CSL, Access.RW, default, allowed=_choices(MEASURANDS), max_items_key=max_items_key)
 
+
+LOCAL_LIST, SMART = "LocalAuthListManagement", "SmartCharging"
 
 # The one table. Order is the order GetConfiguration reports them in.
 STANDARD_KEYS: tuple[KeySpec, ...] = (
@@ -189,7 +199,7 @@ STANDARD_KEYS: tuple[KeySpec, ...] = (
         K.supported_feature_profiles,
         KeyType.CSL,
         Access.R,
-        _const(",".join(FEATURE_PROFILES)),
+        _const(",".join(SUPPORTED_PROFILES)),
         allowed=_choices(FEATURE_PROFILES),
         max_items_key=K.supported_feature_profiles_max_length,
     ),
@@ -199,28 +209,30 @@ STANDARD_KEYS: tuple[KeySpec, ...] = (
     _bool(K.unlock_connector_on_ev_side_disconnect, True),
     KeySpec(K.web_socket_ping_interval, KeyType.INT, Access.RW, _const("60"), reboot=True, min_int=0),
     # 9.2 Local Auth List Management profile
-    _bool(K.local_auth_list_enabled, True),
-    _int(K.local_auth_list_max_length, LOCAL_LIST_MAX_ENTRIES, Access.R),
-    _int(K.send_local_list_max_length, SEND_LOCAL_LIST_MAX_ITEMS, Access.R),
+    _bool(K.local_auth_list_enabled, True, profile=LOCAL_LIST),
+    _int(K.local_auth_list_max_length, LOCAL_LIST_MAX_ENTRIES, Access.R, profile=LOCAL_LIST),
+    _int(K.send_local_list_max_length, SEND_LOCAL_LIST_MAX_ITEMS, Access.R, profile=LOCAL_LIST),
     # 9.3 Reservation profile
-    _bool(K.reserve_connector_zero_supported, False, Access.R),
+    _bool(K.reserve_connector_zero_supported, False, Access.R, profile="Reservation"),
     # 9.4 Smart Charging profile
-    _int(K.charge_profile_max_stack_level, PROFILE_MAX_STACK_LEVEL, Access.R),
+    _int(K.charge_profile_max_stack_level, PROFILE_MAX_STACK_LEVEL, Access.R, profile=SMART),
     KeySpec(
         K.charging_schedule_allowed_charging_rate_unit,
         KeyType.CSL,
         Access.R,
         _const(",".join(RATE_UNITS)),
         allowed=_choices(RATE_UNITS),
+        profile=SMART,
     ),
-    _int(K.charging_schedule_max_periods, SCHEDULE_MAX_PERIODS, Access.R),
-    _bool(K.connector_switch_3to1_phase_supported, False, Access.R),
-    _int(K.max_charging_profiles_installed, CHARGING_PROFILES_MAX, Access.R),
+    _int(K.charging_schedule_max_periods, SCHEDULE_MAX_PERIODS, Access.R, profile=SMART),
+    _bool(K.connector_switch_3to1_phase_supported, False, Access.R, profile=SMART),
+    _int(K.max_charging_profiles_installed, CHARGING_PROFILES_MAX, Access.R, profile=SMART),
     # Security whitepaper: the basic-auth password; never reported back.
     KeySpec(K.authorization_key, KeyType.STRING, Access.W, lambda c: c.password or ""),
 )
 
-SPECS: dict[str, KeySpec] = {str(spec.key): spec for spec in STANDARD_KEYS}
+SPECS: dict[str, KeySpec] = {str(spec.key): spec for spec in STANDARD_KEYS if spec.profile in SUPPORTED_PROFILES}
+"""The keys a station has: those of the profiles it supports."""
 
 
 def _vendor_spec(key: str) -> KeySpec:

@@ -721,10 +721,14 @@ def _station_entries(config: StationConfig, now: Callable[[], str]) -> list[tupl
         _seconds("LifeTime", 86_400),
         var("Policy", "LRU", D.option_list, RW, values_list="LRU,LFU,FIFO,CUSTOM"),
     )
+    # Local lists, reservations and charging profiles are not simulated yet: SendLocalList,
+    # ReserveNow and SetChargingProfile answer NotSupported, and the controllers say so by
+    # Available false (part 2, 2.5 "Available": the function is not present), not by a switch
+    # that a SetVariables could turn on.
     add(
         Component("LocalAuthListCtrlr"),
-        _flag("Available", True, RO),
-        _flag("Enabled", True),
+        _flag("Available", False, RO),
+        _flag("Enabled", False, RO),
         _count("Entries", 0, RO, max_limit=lab.LOCAL_LIST_MAX_ENTRIES),
         _count("ItemsPerMessage", lab.SEND_LOCAL_LIST_MAX_ITEMS, RO),
         _count("BytesPerMessage", REQUEST_BYTES_PER_MESSAGE, RO),
@@ -756,14 +760,14 @@ def _station_entries(config: StationConfig, now: Callable[[], str]) -> list[tupl
     )
     add(
         Component("ReservationCtrlr"),
-        _flag("Available", True, RO),
-        _flag("Enabled", True),
+        _flag("Available", False, RO),
+        _flag("Enabled", False, RO),
         _flag("NonEvseSpecific", False, RO),
     )
     add(
         Component("SmartChargingCtrlr"),
-        _flag("Available", True, RO),
-        _flag("Enabled", True),
+        _flag("Available", False, RO),
+        _flag("Enabled", False, RO),
         _count("Entries", 0, RO, instance="ChargingProfiles", max_limit=lab.CHARGING_PROFILES_MAX),
         var("LimitChangeSignificance", "10", D.decimal, RW, unit="Percent", min_limit=0, max_limit=100),
         _count("PeriodsPerSchedule", lab.SCHEDULE_MAX_PERIODS, RO),

@@ -11,7 +11,7 @@ import pytest
 from ocpp.v16.enums import ConfigurationStatus
 
 from ocpplab_desktop.model.config import ConfigError, ConnectorConfig, CurrentType, EvseConfig, StationConfig
-from ocpplab_desktop.model.config_keys import STANDARD_KEYS, ConfigurationKeys16, TooManyKeys
+from ocpplab_desktop.model.config_keys import STANDARD_KEYS, SUPPORTED_PROFILES, ConfigurationKeys16, TooManyKeys
 
 SCHEMAS = Path(ocpp.__file__).parent / "v16" / "schemas"
 
@@ -42,16 +42,17 @@ def test_defaults_come_from_the_station_config() -> None:
         keys.value("MeterValuesSampledData")
         == "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage"
     )
-    assert keys.get_list("SupportedFeatureProfiles") == [
-        "Core",
-        "FirmwareManagement",
-        "LocalAuthListManagement",
-        "Reservation",
-        "SmartCharging",
-        "RemoteTrigger",
-    ]
     # 9.1: single-phase connectors have no phase rotation.
     assert keys.value("ConnectorPhaseRotation") == "1.RST,2.NotApplicable,3.RST"
+
+
+def test_only_the_profiles_the_station_implements_are_reported_and_have_keys() -> None:
+    keys = ConfigurationKeys16(TWO_EVSES)
+
+    assert keys.get_list("SupportedFeatureProfiles") == ["Core", "RemoteTrigger"]
+    entries, unknown = keys.get(["LocalAuthListEnabled", "ChargeProfileMaxStackLevel", "ReserveConnectorZeroSupported"])
+    assert entries == [] and len(unknown) == 3, "keys of profiles it does not support are unknown to it"
+    assert keys.change("LocalAuthListEnabled", "false") == "NotSupported"
 
 
 def test_dc_station_also_samples_state_of_charge() -> None:
@@ -67,7 +68,9 @@ def test_every_default_passes_the_keys_own_validation() -> None:
 def test_get_without_keys_reports_every_key_in_a_schema_valid_answer() -> None:
     entries, unknown = ConfigurationKeys16(TWO_EVSES).get(None)
 
-    assert [e["key"] for e in entries] == [str(spec.key) for spec in STANDARD_KEYS]
+    assert [e["key"] for e in entries] == [
+        str(spec.key) for spec in STANDARD_KEYS if spec.profile in SUPPORTED_PROFILES
+    ]
     assert unknown == []
     assert_valid_get_configuration(entries, unknown)
     assert ConfigurationKeys16(TWO_EVSES).get([]) == (entries, unknown)

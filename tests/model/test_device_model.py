@@ -516,3 +516,14 @@ def test_empty_report_needs_no_message_and_chunks_must_hold_something() -> None:
     assert notify_report_requests(1, [], "2025-01-01T00:00:00Z") == []
     with pytest.raises(ValueError, match="at least 1"):
         chunk_report([{"x": 1}], 0)
+
+
+@pytest.mark.parametrize("controller", ["LocalAuthListCtrlr", "ReservationCtrlr", "SmartChargingCtrlr"])
+def test_functions_the_station_does_not_simulate_are_reported_unavailable_and_cannot_be_enabled(
+    model: DeviceModel, controller: str
+) -> None:
+    assert model.get_value(controller, "Available") == "false"
+    assert model.get_value(controller, "Enabled") == "false"
+    [result] = set_(model, ask(controller, "Enabled", value="true"))
+    assert result["attributeStatus"] == "Rejected"
+    assert model.get_value(controller, "Enabled") == "false"
