@@ -8,7 +8,6 @@ ClearCache empties it, or is Rejected when the cache is disabled.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from library_csms import LibraryCsmsServer
 from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
+from waits import until
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
@@ -31,17 +31,16 @@ async def station_16(lab: Lab, url: str, station_id: str, **keys: str) -> Statio
     config = load_template("ac-22kw-wallbox")
     config = replace(config, id=station_id, csms_url=url, config_keys={**config.config_keys, **keys})
     station = lab.add_station(config)
-    await lab_until(lambda: station.registration == "Accepted")
+    await until(lambda: station.registration == "Accepted")
     return station
 
 
-async def lab_until(condition: Any, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
+async def station_201(lab: Lab, url: str, station_id: str, *variables: VariableSetting) -> Station:
+    config = load_template("ac-22kw-wallbox-v201")
+    config = replace(config, id=station_id, csms_url=url, variables=(*config.variables, *variables))
+    station = lab.add_station(config)
+    await until(lambda: station.registration == "Accepted")
+    return station
 
 
 async def charge_once(station: Station, token: str) -> None:
@@ -94,11 +93,8 @@ async def test_clear_cache_from_the_csms_makes_the_station_ask_again_16() -> Non
 
 async def test_clear_cache_is_rejected_when_the_cache_is_disabled_201() -> None:
     async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
-        config = load_template("ac-22kw-wallbox-v201")
         disabled = VariableSetting("AuthCacheCtrlr", "Enabled", "false")
-        config = replace(config, id="AUTH-OFF-201", csms_url=csms.url, variables=(*config.variables, disabled))
-        station = lab.add_station(config)
-        await lab_until(lambda: station.registration == "Accepted")
+        station = await station_201(lab, csms.url, "AUTH-OFF-201", disabled)
         await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-201")
 
         answer = await csms.peers["AUTH-OFF-201"].call(c201.ClearCache(), suppress=False)
@@ -109,11 +105,8 @@ async def test_clear_cache_is_rejected_when_the_cache_is_disabled_201() -> None:
 
 async def test_cached_idtokeninfo_from_transaction_events_is_used_for_pre_authorize_201() -> None:
     async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
-        config = load_template("ac-22kw-wallbox-v201")
         pre = VariableSetting("AuthCtrlr", "LocalPreAuthorize", "true")
-        config = replace(config, id="AUTH-PRE-201", csms_url=csms.url, variables=(*config.variables, pre))
-        station = lab.add_station(config)
-        await lab_until(lambda: station.registration == "Accepted")
+        station = await station_201(lab, csms.url, "AUTH-PRE-201", pre)
 
         await charge_once(station, "TAG-201")
         await charge_once(station, "TAG-201")

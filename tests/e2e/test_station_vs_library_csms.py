@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from library_csms import LibraryCsmsServer
 from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
+from waits import until
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
@@ -21,16 +21,6 @@ from ocpplab_desktop.protocol.errors import CallErrorReceived
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
 A = UserAction
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait (bounded) until predicate() holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def sent(frames: list[Frame], action: str) -> list[Frame]:
