@@ -17,3 +17,7 @@ class UnknownSessionError(StoreError):
 
 class SchemaTooNewError(StoreError):
     """The database was written by a newer OCPPLab than this one."""
+
+
+class ExportCancelled(StoreError):
+    """The user stopped an export; the partial file was removed."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,11 +30,16 @@ from sqlite_utils import Database
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import ConnectorStateChanged, MeterSample, StationEvent
 from ocpplab_desktop.protocol.frame import Frame
-from ocpplab_desktop.store.errors import StoreError, UnknownSessionError
+from ocpplab_desktop.store.errors import ExportCancelled, StoreError, UnknownSessionError
 from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, SESSIONS, STATIONS, TABLES, migrate
 
 # Rows per INSERT statement; sqlite-utils lowers it further to stay under SQLite's 999 variables.
 INSERT_BATCH = 500
+WAL_RETRY_S = 0.01
+PROGRESS_EVERY = 2000
+"""Frames between two progress reports of an export."""
+Progress = Callable[[int], bool]
+"""Told how many frames are done; returns False to cancel."""
 
 try:
     APP_VERSION = version("ocpplab-desktop")
@@ -114,7 +119,7 @@ class Store:
             ) from exc
         try:
             self._db = Database(conn)
-            self._db.enable_wal()
+            _enable_wal(self._db, timeout)
             migrate(self._db)
         except sqlite3.Error as exc:
             conn.close()
@@ -240,16 +245,23 @@ class Store:
         ]
 
     # --- JSON Lines ----------------------------------------------------------------
-    def export_jsonl(self, session_id: int, out: TextIO | Path) -> int:
-        """Write the session's frames, one `Frame.to_record()` per line; returns how many."""
+    def export_jsonl(self, session_id: int, out: TextIO | Path, progress: Progress | None = None) -> int:
+        """Write the session's frames, one `Frame.to_record()` per line; returns how many.
+
+        `progress(count)` is called every PROGRESS_EVERY frames and at the end; when it returns
+        False the export stops with ExportCancelled, and a file it was writing is removed.
+        """
         frames = self.frames(session_id)
-        if isinstance(out, Path):
-            try:
-                with out.open("w", encoding="utf-8", newline="\n") as stream:
-                    return _write_jsonl(frames, stream)
-            except OSError as exc:
-                raise StoreError(f"cannot write {out}: {exc.strerror}; choose another file") from exc
-        return _write_jsonl(frames, out)
+        if not isinstance(out, Path):
+            return _write_jsonl(frames, out, progress)
+        try:
+            with out.open("w", encoding="utf-8", newline="\n") as stream:
+                return _write_jsonl(frames, stream, progress)
+        except ExportCancelled:
+            out.unlink(missing_ok=True)
+            raise
+        except OSError as exc:
+            raise StoreError(f"cannot write {out}: {exc.strerror}; choose another file") from exc
 
     def import_jsonl(self, path: Path | str, name: str | None = None) -> ImportResult:
         """Read an export into a new session (source "import"), named after the file by default.
@@ -428,11 +440,33 @@ def _event_row(session_id: int, event: ConnectorStateChanged | StationEvent, wal
     }
 
 
-def _write_jsonl(frames: Iterable[Frame], stream: TextIO) -> int:
+def _enable_wal(db: Database, timeout: float) -> None:
+    """Switch to WAL, waiting out other processes that open the same new file at this moment.
+
+    The switch needs the file to itself, and SQLite reports "database is locked" at once instead
+    of calling the busy handler when two connections would deadlock on it; so retry until
+    `timeout`, like a write does.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
+
+
+def _write_jsonl(frames: Iterable[Frame], stream: TextIO, progress: Progress | None) -> int:
     count = 0
     for frame in frames:
         stream.write(json.dumps(frame.to_record(), ensure_ascii=False) + "\n")
         count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0 and not progress(count):
+            raise ExportCancelled(f"export stopped after {count:,} frames")
+    if progress is not None:
+        progress(count)
     return count
 
 

@@ -16,7 +16,8 @@ from sqlite_utils import Database
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import ConnectorStateChanged, EventBus, MeterSample, StationEvent
 from ocpplab_desktop.protocol.frame import Frame
-from ocpplab_desktop.store.errors import SchemaTooNewError, StoreError, UnknownSessionError
+from ocpplab_desktop.store import store as store_module
+from ocpplab_desktop.store.errors import ExportCancelled, SchemaTooNewError, StoreError, UnknownSessionError
 from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.schema import FRAMES, MIGRATIONS, SCHEMA_VERSION, TABLES, migrate, schema_markdown
 from ocpplab_desktop.store.store import SessionSource, Store
@@ -78,7 +79,7 @@ def test_opening_an_empty_version_0_database_migrates_it(db_path: Path) -> None:
 def test_processes_opening_a_new_database_at_the_same_moment_all_get_the_schema(tmp_path: Path) -> None:
     """The desktop lab and `ocpplab sessions list` may create the same new file at once."""
     openers = 4
-    for attempt in range(8):
+    for attempt in range(20):
         path = tmp_path / f"new-{attempt}.db"
         start = threading.Barrier(openers)
         failures: list[BaseException] = []
@@ -458,3 +459,20 @@ def test_import_of_a_missing_file_says_it_cannot_be_read(db_path: Path, tmp_path
         with pytest.raises(StoreError, match=r"cannot read .*absent\.jsonl: No such file"):
             store.import_jsonl(tmp_path / "absent.jsonl")
         assert store.list_sessions() == []
+
+
+def test_an_export_reports_progress_and_a_cancelled_one_leaves_no_file(
+    recorded: tuple[Path, int, list[Frame]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, session_id, frames = recorded
+    monkeypatch.setattr(store_module, "PROGRESS_EVERY", 2)
+    seen: list[int] = []
+    with Store(path) as store:
+        whole = tmp_path / "whole.jsonl"
+        assert store.export_jsonl(session_id, whole, progress=lambda n: seen.append(n) or True) == len(frames)
+        assert seen[-1] == len(frames) and seen == sorted(seen)
+
+        stopped = tmp_path / "stopped.jsonl"
+        with pytest.raises(ExportCancelled, match="after 2 frames"):
+            store.export_jsonl(session_id, stopped, progress=lambda n: False)
+    assert not stopped.exists(), "a cancelled export leaves no half-written file"
