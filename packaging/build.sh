@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 uv sync --group packaging
-uv run --group packaging pyinstaller packaging/ocpplab.spec --noconfirm --distpath dist --workpath build/pyinstaller
+uv run --group packaging pyinstaller packaging/ocpplab.spec --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller
 
 bundle="$PWD/dist/ocpplab"
 echo

@@ -8,6 +8,8 @@ mode), so the recorder of the running session is never blocked by it.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QSplitter,
     QTableView,
@@ -36,16 +39,40 @@ from ocpplab_desktop.gui.formatting import format_elapsed
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
 from ocpplab_desktop.model.events import MeterSample
-from ocpplab_desktop.store.errors import StoreError
+from ocpplab_desktop.store.errors import ExportCancelled, StoreError
 from ocpplab_desktop.store.store import SessionInfo, Store
 
 COLUMNS = ("Started", "Duration", "Stations", "Frames", "Name")
 STARTED, DURATION, STATIONS, FRAMES, NAME = range(len(COLUMNS))
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
+PROGRESS_DELAY_MS = 400
+"""An export quicker than this shows no progress dialog at all."""
+PROGRESS_TICK_MS = 100
 LIVE_REFRESH_MS = 2000
 """How often the running session's row re-reads its frame count, stations and duration."""
 SAMPLE_BATCH = 5000
 """Meter samples handed to the viewer's plot per event-loop turn."""
+
+
+class ExportJob:
+    """One export running in a worker thread: how far it got, and a flag that stops it."""
+
+    def __init__(self, session_id: int, path: Path, dialog: QProgressDialog) -> None:
+        self.session_id = session_id
+        self.path = path
+        self.dialog = dialog
+        self.timer = QTimer(dialog)
+        self.task: asyncio.Future[int] | None = None
+        self.done = 0
+        self._cancelled = threading.Event()
+
+    def report(self, count: int) -> bool:
+        """Called by the worker thread: record the count; False once the user has cancelled."""
+        self.done = count
+        return not self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
 
 
 class RunningSessionError(ValueError):
@@ -80,6 +107,7 @@ class SessionsDock(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.viewers: list[SessionViewer] = []
+        self.exports: list[ExportJob] = []
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
         self.table = QTableView(self)
@@ -229,11 +257,52 @@ class SessionsDock(QWidget):
         viewer.show()
         return viewer
 
-    def export_session(self, session_id: int, path: Path) -> int:
-        """Write the session's frames as JSON Lines; returns how many. The running session is flushed first."""
+    async def export_session(self, session_id: int, path: Path, job: ExportJob | None = None) -> int:
+        """Write the session's frames as JSON Lines; returns how many. The running session is flushed first.
+
+        The writing runs in a worker thread on its own connection (the database is in WAL mode,
+        so the recorder goes on writing meanwhile); `job` follows it and can cancel it.
+        """
         if session_id == self.lab.session_id and self.lab.recorder is not None:
             self.lab.recorder.flush()
-        return self._store().export_jsonl(session_id, path)
+        db = self._store().path
+        progress = None if job is None else job.report
+
+        def write() -> int:
+            with Store(db) as store:
+                return store.export_jsonl(session_id, path, progress)
+
+        return await asyncio.to_thread(write)
+
+    def start_export(self, session_id: int, path: Path) -> ExportJob:
+        """Export with a progress dialog the user can cancel; the outcome goes to the status bar."""
+        total = self._store().session(session_id).frame_count
+        dialog = QProgressDialog(f"Exporting session {session_id} to {path.name}…", "Cancel", 0, max(total, 1), self)
+        dialog.setWindowTitle("Export JSON Lines")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(PROGRESS_DELAY_MS)
+        job = ExportJob(session_id, path, dialog)
+        dialog.canceled.connect(job.cancel)
+        job.task = asyncio.ensure_future(self.export_session(session_id, path, job))
+        job.task.add_done_callback(lambda task: self._export_done(job, task))
+        job.timer.timeout.connect(lambda: dialog.setValue(min(job.done, total)))
+        job.timer.start(PROGRESS_TICK_MS)
+        self.exports.append(job)
+        return job
+
+    def _export_done(self, job: ExportJob, task: asyncio.Future[int]) -> None:
+        job.timer.stop()
+        job.dialog.reset()
+        self.exports.remove(job)
+        if task.cancelled():
+            return  # the lab is closing
+        exc = task.exception()
+        if isinstance(exc, ExportCancelled):
+            self.statusMessage.emit(f"Export of session {job.session_id} cancelled; {job.path} was not written")
+        elif exc is not None:
+            QMessageBox.warning(self, "Export failed", f"Session {job.session_id} was not exported: {exc}")
+        else:
+            self.statusMessage.emit(f"Exported {task.result():,} frames of session {job.session_id} to {job.path}")
 
     def delete_session(self, session_id: int) -> None:
         if session_id == self.lab.session_id:
@@ -263,14 +332,8 @@ class SessionsDock(QWidget):
         name, _filter = QFileDialog.getSaveFileName(
             self, f"Export session {session_id} as JSON Lines", suggested, "JSON Lines (*.jsonl);;All files (*)"
         )
-        if not name:
-            return
-        try:
-            count = self.export_session(session_id, Path(name))
-        except StoreError as exc:
-            QMessageBox.warning(self, "Export failed", f"Session {session_id} was not exported: {exc}")
-            return
-        self.statusMessage.emit(f"Exported {count:,} frames of session {session_id} to {name}")
+        if name:
+            self.start_export(session_id, Path(name))
 
     def _delete_selected(self) -> None:
         session_id = self.selected_session_id()

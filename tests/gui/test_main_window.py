@@ -22,7 +22,7 @@ import PySide6
 import pytest
 from lab_harness import LabHarness, add_registered, temporary_settings, until
 from PySide6.QtCore import Qt, QTimer, qVersion
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.about import AboutDialog, component_versions, versions_text
@@ -33,6 +33,7 @@ from ocpplab_desktop.gui.station_tree import NAME, STATE
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Frame
+from ocpplab_desktop.store import store as store_module
 from ocpplab_desktop.store.store import Store
 
 TEMPLATE = "ac-22kw-wallbox"
@@ -366,6 +367,51 @@ def test_the_sessions_dock_lists_sessions_newest_first_and_refuses_to_delete_the
     in_lab(scenario)
 
 
+def test_an_export_runs_beside_the_lab_with_a_progress_dialog_and_says_where_it_went(
+    in_lab: LabHarness, tmp_path: Path
+) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        await add_registered(window, TEMPLATE)
+        assert lab.session_id is not None
+        messages: list[str] = []
+        window.sessions.statusMessage.connect(messages.append)
+        target = tmp_path / "with-progress.jsonl"
+
+        job = window.sessions.start_export(lab.session_id, target)
+        await until(lambda: bool(messages), "the export to finish")
+
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert messages == [f"Exported {len(lines):,} frames of session {lab.session_id} to {target}"]
+        assert job.done == len(lines) > 0
+        assert window.sessions.exports == [], "the finished job is let go"
+
+    in_lab(scenario)
+
+
+def test_a_cancelled_export_writes_no_file_and_says_so(
+    in_lab: LabHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "PROGRESS_EVERY", 1)  # a cancel is seen after every frame
+
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        await add_registered(window, TEMPLATE)
+        assert lab.session_id is not None
+        messages: list[str] = []
+        window.sessions.statusMessage.connect(messages.append)
+        target = tmp_path / "cancelled.jsonl"
+
+        job = window.sessions.start_export(lab.session_id, target)
+        cancel = job.dialog.findChild(QPushButton)
+        assert cancel is not None and cancel.text() == "Cancel"
+        cancel.click()  # before the worker has written a frame
+        await until(lambda: bool(messages), "the export to stop")
+
+        assert messages == [f"Export of session {lab.session_id} cancelled; {target} was not written"]
+        assert not target.exists()
+
+    in_lab(scenario)
+
+
 def test_the_running_sessions_row_follows_the_recording_while_the_dock_shows(in_lab: LabHarness) -> None:
     async def scenario(lab: Lab, window: MainWindow) -> None:
         assert lab.store is not None and lab.session_id is not None
@@ -390,7 +436,7 @@ def test_exporting_the_running_session_writes_every_frame_so_far(in_lab: LabHarn
         assert lab.session_id is not None
         target = tmp_path / "export.jsonl"
 
-        count = window.sessions.export_session(lab.session_id, target)
+        count = await window.sessions.export_session(lab.session_id, target)
 
         lines = target.read_text(encoding="utf-8").splitlines()
         assert count == len(lines) > 0
