@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +61,11 @@ async def sleep_sim(clock: SimClock, seconds: float) -> None:
 @dataclass
 class _Outgoing:
     action: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] | Callable[[], dict[str, Any]]
     future: asyncio.Future[dict[str, Any]]
     transactional: bool
+    on_answer: Callable[[dict[str, Any]], None] | None = None
+    """Run with the answer before the next CALL leaves: what it sets, that CALL's payload can use."""
     sent: int = 0
     """Transmissions so far: a transaction message the CSMS failed is sent again."""
 
@@ -377,11 +379,18 @@ class Station:
         await sleep_sim(self.clock, seconds)
 
     # --- the outbox ---------------------------------------------------------------------
-    async def send(self, action: str, payload: dict[str, Any], *, transactional: bool = False) -> dict[str, Any]:
+    async def send(
+        self,
+        action: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        *,
+        transactional: bool = False,
+        on_answer: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
         if not transactional and not self._accepted.is_set():
             raise NotConnected(f"{action} not sent: {'not accepted by the CSMS' if self.connected else 'offline'}")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._outbox.append(_Outgoing(action, payload, future, transactional))
+        self._outbox.append(_Outgoing(action, payload, future, transactional, on_answer))
         self._wake.set()
         return await future
 
@@ -393,6 +402,8 @@ class Station:
                 await self._wake.wait()
                 continue
             item = self._outbox[0]
+            if callable(item.payload):
+                item.payload = item.payload()
             try:
                 item.sent += 1
                 result = await self.endpoint.call_raw(item.action, item.payload)
@@ -433,6 +444,8 @@ class Station:
     def _finish(self, outcome: dict[str, Any] | Exception) -> None:
         """Take the head of the outbox off and hand its caller the answer or the failure."""
         item = self._outbox.popleft()
+        if item.on_answer is not None and not isinstance(outcome, Exception):
+            item.on_answer(outcome)
         if item.future.done():
             return
         if isinstance(outcome, Exception):
@@ -715,12 +728,14 @@ class Station:
         remote_id, track.remote_start_id = track.remote_start_id, None
         track.charging_state = c.charging_state()
         self._settle(c)
+        token = c.token
         info = await self.dialect.transaction_started(c, track.meter.snapshot(self.clock.now), trigger, remote_id)
-        self._remember(c.token, info)
+        self._remember(token, info)
         status = info.status
         self.note("transaction", f"transaction {c.tx_id} started on {self.dialect.connector_label(c)}", tx=c.tx_id)
         await self._changed(c, trigger, forced)
-        if status != self.dialect.ACCEPTED:
+        # Started offline, the transaction may have ended before the CSMS answered the start.
+        if status != self.dialect.ACCEPTED and c.tx_started:
             # 1.6 StopTransactionOnInvalidId / 2.0.1 E05: the CSMS refused the token.
             self.note("authorize", f"transaction {c.tx_id}: token {status}, stopping", status=status)
             await self._end_transaction(c, self.dialect.REASON_DEAUTHORIZED)

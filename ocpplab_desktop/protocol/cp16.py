@@ -7,6 +7,7 @@ been sent, as 1.6 section 5 expects ("the Charge Point SHALL respond ... and the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ocpp.routing import on
@@ -41,6 +42,13 @@ from ocpplab_desktop.protocol.station_port import StationPort
 VERSION = OcppVersion.V16
 
 
+@dataclass
+class _TransactionRef:
+    """A 1.6 transaction's id, None until the StartTransaction.conf assigns it (maybe after going offline)."""
+
+    id: int | None = None
+
+
 class ChargePoint16(Dialect):
     """Messages and handlers of a 1.6J charge point; `station` supplies state and actions."""
 
@@ -50,6 +58,8 @@ class ChargePoint16(Dialect):
     def __init__(self, station: StationPort) -> None:
         super().__init__(station)
         self.keys = ConfigurationKeys16(station.config, on_change=station.on_setting_changed)
+        self._transactions: dict[int, _TransactionRef] = {}
+        """The running transaction of each connector (by connectorId), before and after its id is known."""
 
     # --- helpers ----------------------------------------------------------------------
     def _connector(self, number: int | None) -> Connector | None:
@@ -144,6 +154,13 @@ class ChargePoint16(Dialect):
     ) -> TokenInfo:
         """StartTransaction (1.6 section 4.8); returns what the Central System said of the id tag."""
         del trigger, remote_id
+        ref = self._transactions[c.number16] = _TransactionRef()
+
+        def assigned(answer: dict[str, Any]) -> None:
+            # Before the next queued CALL is built: its MeterValues/StopTransaction need this id.
+            ref.id = int(answer["transactionId"])
+            c.tx_id = str(ref.id)
+
         answer = await self._send(
             call.StartTransaction(
                 connector_id=c.number16,
@@ -152,8 +169,8 @@ class ChargePoint16(Dialect):
                 timestamp=self.station.now_iso(),
             ),
             transactional=True,
+            on_answer=assigned,
         )
-        c.tx_id = str(answer["transactionId"])
         return self._id_tag_info(answer)
 
     async def transaction_updated(self, c: Connector, trigger: str) -> None:
@@ -162,29 +179,37 @@ class ChargePoint16(Dialect):
 
     async def transaction_ended(self, c: Connector, reading: MeterReading, reason: str, token: str | None) -> None:
         """StopTransaction (1.6 section 4.10) with the transaction data of StopTxnSampledData."""
-        await self._send(
-            call.StopTransaction(
+        ref = self._transactions.pop(c.number16, None) or _TransactionRef(int(c.tx_id) if c.tx_id else None)
+        timestamp = self.station.now_iso()
+        data = [self._meter_value(reading, "Transaction.End", self.keys.get_list("StopTxnSampledData"))]
+        await self._send_when_due(
+            "StopTransaction",
+            lambda: call.StopTransaction(
                 meter_stop=round(reading.energy_wh),
-                timestamp=self.station.now_iso(),
-                transaction_id=int(c.tx_id or 0),
+                timestamp=timestamp,
+                # 0 only if the CSMS never took the StartTransaction (it failed every attempt).
+                transaction_id=ref.id if ref.id is not None else 0,
                 reason=reason,
                 id_tag=token,
-                transaction_data=[
-                    self._meter_value(reading, "Transaction.End", self.keys.get_list("StopTxnSampledData"))
-                ],
+                transaction_data=data,
             ),
-            transactional=True,
         )
 
     async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
-        measurands = self.keys.get_list("MeterValuesSampledData")
-        await self._send(
-            call.MeterValues(
-                connector_id=c.number16,
-                transaction_id=int(c.tx_id) if c.tx_id is not None else None,
-                meter_value=[self._meter_value(reading, context, measurands)],
-            ),
-            transactional=c.tx_id is not None,
+        await self._send_meter_values(
+            c, [self._meter_value(reading, context, self.keys.get_list("MeterValuesSampledData"))]
+        )
+
+    async def _send_meter_values(self, c: Connector, values: list[dict[str, Any]]) -> None:
+        ref = self._transactions.get(c.number16) if c.tx_started else None
+        if ref is None:
+            await self._send(call.MeterValues(connector_id=c.number16, meter_value=values))
+            return
+        # Part of the transaction (1.6 section 4.7): queued while offline, sent with the id that the
+        # StartTransaction before it gets, even if that was queued too.
+        await self._send_when_due(
+            "MeterValues",
+            lambda: call.MeterValues(connector_id=c.number16, transaction_id=ref.id, meter_value=values),
         )
 
     @property
@@ -200,14 +225,7 @@ class ChargePoint16(Dialect):
         measurands = self.keys.get_list("MeterValuesAlignedData")
         if not measurands:
             return
-        await self._send(
-            call.MeterValues(
-                connector_id=c.number16,
-                transaction_id=int(c.tx_id) if c.tx_id is not None and c.tx_started else None,
-                meter_value=[self._meter_value(reading, "Sample.Clock", measurands)],
-            ),
-            transactional=c.tx_started and c.tx_id is not None,
-        )
+        await self._send_meter_values(c, [self._meter_value(reading, "Sample.Clock", measurands)])
 
     def _meter_value(self, reading: MeterReading, context: str, measurands: list[str]) -> dict[str, Any]:
         return {"timestamp": self.station.stamp(reading), "sampled_value": sampled_values(reading, context, measurands)}

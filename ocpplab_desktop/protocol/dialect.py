@@ -7,6 +7,7 @@ only says which version's payload classes to build them with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
@@ -26,8 +27,20 @@ class Dialect:
     def __init__(self, station: StationPort) -> None:
         self.station = station
 
-    async def _send(self, payload: Any, *, transactional: bool = False) -> dict[str, Any]:
-        return await self.station.send(type(payload).__name__, to_wire(payload), transactional=transactional)
+    async def _send(
+        self,
+        payload: Any,
+        *,
+        transactional: bool = False,
+        on_answer: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        action = type(payload).__name__
+        return await self.station.send(action, to_wire(payload), transactional=transactional, on_answer=on_answer)
+
+    async def _send_when_due(self, action: str, build: Callable[[], Any]) -> dict[str, Any]:
+        """A transaction message whose payload is built when it leaves the outbox, not when it is queued:
+        it can then carry an id the CSMS assigns to a message queued before it."""
+        return await self.station.send(action, lambda: to_wire(build()), transactional=True)
 
     @on("ClearCache")
     def on_clear_cache(self, **_: Any) -> Any:

@@ -7,7 +7,7 @@ so the dialects stay testable without sockets and the layers point one way.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from ocpplab_desktop.model.config import StationConfig
@@ -31,8 +31,18 @@ class StationPort(Protocol):
         """The connector's meter, brought up to the present simulated time."""
         ...
 
-    async def send(self, action: str, payload: dict[str, Any], *, transactional: bool = False) -> dict[str, Any]:
-        """Send a CALL through the station's outbox (in order, after boot) and return the answer."""
+    async def send(
+        self,
+        action: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        *,
+        transactional: bool = False,
+        on_answer: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Send a CALL through the station's outbox (in order, after boot) and return the answer.
+
+        A callable payload is built when the CALL is first sent; `on_answer` runs with the answer
+        before the next CALL leaves."""
         ...
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:

@@ -156,22 +156,33 @@ class LibraryCsmsServer:
         self._server: Any = None
 
     async def __aenter__(self) -> LibraryCsmsServer:
-        self._server = await websockets.serve(
-            self._handle,
-            "127.0.0.1",
-            0,
-            subprotocols=[websockets.Subprotocol("ocpp1.6"), websockets.Subprotocol("ocpp2.0.1")],
-        )
+        await self.serve(0)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def serve(self, port: int) -> None:
+        """Listen on `port` (0: a free one); also brings a stopped server back on its old port."""
+        self._server = await websockets.serve(
+            self._handle,
+            "127.0.0.1",
+            port,
+            subprotocols=[websockets.Subprotocol("ocpp1.6"), websockets.Subprotocol("ocpp2.0.1")],
+        )
+
+    async def stop(self) -> None:
+        """Stop listening and drop every connection, as a CSMS that goes down."""
         self._server.close()
         await self._server.wait_closed()
 
     @property
+    def port(self) -> int:
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
     def url(self) -> str:
-        port = self._server.sockets[0].getsockname()[1]
-        return f"ws://127.0.0.1:{port}"
+        return f"ws://127.0.0.1:{self.port}"
 
     async def _handle(self, ws: Any) -> None:
         station_id = ws.request.path.strip("/")

@@ -175,22 +175,57 @@ async def test_station_reconnects_and_boots_again_after_csms_restart() -> None:
         station.options.backoff.first_s = 0.05
         station.options.backoff.maximum_s = 0.2
         await until(lambda: station.registration == "Accepted")
-        url = csms.url
-        port = int(url.rsplit(":", 1)[1])
-        await csms.__aexit__(None, None, None)
+        port = csms.port
+        await csms.stop()
         await until(lambda: not station.connected)
-        import websockets
 
-        server = await websockets.serve(
-            csms._handle, "127.0.0.1", port, subprotocols=[websockets.Subprotocol("ocpp1.6")]
-        )
-        try:
-            await until(lambda: station.registration == "Accepted", timeout=15)
-            boots = csms.received.of("BootNotification")
-            assert len(boots) == 2
-        finally:
-            server.close()
-            await server.wait_closed()
+        await csms.serve(port)
+
+        await until(lambda: station.registration == "Accepted", timeout=15)
+        boots = csms.received.of("BootNotification")
+        assert len(boots) == 2
+
+
+async def test_a_transaction_started_offline_reaches_the_csms_in_order_with_its_id_16() -> None:
+    """1.6 section 4.7: transaction messages queued offline go out in order after the reconnect;
+    MeterValues and StopTransaction carry the id that the queued StartTransaction is given."""
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        frames: list[Frame] = []
+        lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
+        config = load_template("ac-22kw-wallbox")
+        keys = {"AllowOfflineTxForUnknownId": "true", "MeterValueSampleInterval": "10"}
+        config = replace(config, id="LIB-OFFLINE-TX", csms_url=csms.url, config_keys={**config.config_keys, **keys})
+        station = lab.add_station(config)
+        station.options.backoff.first_s = 0.05
+        station.options.backoff.maximum_s = 0.2
+        await until(lambda: station.registration == "Accepted")
+        port = csms.port
+        await csms.stop()
+        await until(lambda: not station.connected)
+
+        await station.act(1, 1, A.PLUG_IN)
+        starting = asyncio.ensure_future(station.act(1, 1, A.PRESENT_TOKEN, token="TAG-OFFLINE"))
+        await until(lambda: station.connector(1, 1).tx_started)
+        await lab.sleep_sim(35)
+        stopping = asyncio.ensure_future(station.act(1, 1, A.STOP))
+        await until(lambda: station.queued >= 5)  # Start, 3 x MeterValues, Stop
+        await csms.serve(port)
+        await asyncio.wait_for(asyncio.gather(starting, stopping), timeout=15)
+
+        tx_actions = ("StartTransaction", "MeterValues", "StopTransaction")
+        tx_calls = [(a, p) for a, p in csms.received.calls if a in tx_actions]
+        actions = [a for a, _ in tx_calls]
+        assert actions[0] == "StartTransaction" and actions[-1] == "StopTransaction"
+        assert actions.count("MeterValues") >= 3
+        (start_answer,) = [
+            f for f in frames if f.message_type is MessageType.CALLRESULT and f.action == "StartTransaction"
+        ]
+        tx_id = start_answer.payload["transactionId"]
+        meter_values = [p for a, p in tx_calls if a == "MeterValues"]
+        assert all(p["transaction_id"] == tx_id for p in meter_values)
+        (stop,) = [p for a, p in tx_calls if a == "StopTransaction"]
+        assert stop["transaction_id"] == tx_id
+        assert stop["meter_stop"] > csms.received.of("StartTransaction")[0]["meter_start"]
 
 
 def notes(events: list[Any], kind: str) -> list[StationEvent]:
