@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QHideEvent, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ocpplab_desktop.gui.formatting import format_elapsed
@@ -115,6 +115,7 @@ class RingBuffer:
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400)
 """Tick spacings a clock reader expects; pyqtgraph's decimal steps (0.5 s, 2.5 min) read badly as M:SS."""
 MIN_TICK_PX = 70
+LEGEND_VEIL_ALPHA = 200
 MIN_TIME_SPAN_S = 10.0
 """The narrowest time window shown: an empty plot or a session's first seconds still read as a clock."""
 
@@ -382,5 +383,10 @@ class PowerPlot(QWidget):
                 axis.setPen(foreground)
                 axis.setTextPen(foreground)
             plot.legend.setLabelTextColor(foreground)
+            # A veil of the background behind the legend: a curve that runs under it stays visible
+            # but no longer crosses the labels.
+            veil = QColor(background)
+            veil.setAlpha(LEGEND_VEIL_ALPHA)
+            plot.legend.setBrush(veil)
             for _sample, label in plot.legend.items:
                 label.setText(label.text)  # existing labels render the new colour only when re-set
