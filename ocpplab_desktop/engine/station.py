@@ -141,6 +141,8 @@ class Station:
         self._run_task: asyncio.Task[None] | None = None
         self._ws: Any = None
         self._stopping = False
+        self._link_up = asyncio.Event()
+        self._link_up.set()
         self._boot_reason = "PowerUp"
         self._heartbeat: Timer | None = None
         self._meter_timer: Timer | None = None
@@ -175,6 +177,29 @@ class Station:
             if self.options.graph_sample_s:
                 self._graph_timer = self.clock.scheduler.call_every(self.options.graph_sample_s, self._graph_sample)
 
+    @property
+    def link_up(self) -> bool:
+        """False while the network is down (`disconnect`): the station runs on but does not connect."""
+        return self._link_up.is_set()
+
+    async def disconnect(self) -> None:
+        """The network goes down: close the connection and stay offline until `connect`.
+
+        Unlike `stop`, the station keeps running: connectors take actions, meters are sampled on
+        their timers, transaction messages queue in the outbox (1.6 section 4.7, 2.0.1 E12).
+        """
+        self._link_up.clear()
+        self.note("link_down", "network link down: offline until connected again")
+        if self._ws is not None:
+            await self._ws.close(1001, "network link down (simulated)")
+
+    def connect(self) -> None:
+        """The network is back (or the station is switched on): connect, boot, send what queued."""
+        if not self._link_up.is_set():
+            self._link_up.set()
+            self.note("link_up", "network link up")
+        self.start()
+
     async def stop(self) -> None:
         """Disconnect for good and cancel every timer and task of this station."""
         self._stopping = True
@@ -193,6 +218,7 @@ class Station:
         attempt = 0
         subprotocol = self.version.subprotocol
         while not self._stopping:
+            await self._link_up.wait()
             try:
                 async with websockets.connect(
                     self._endpoint_url(),
@@ -222,6 +248,9 @@ class Station:
                 self._offline()
             if self._stopping:
                 return
+            if not self._link_up.is_set():
+                attempt = 0  # no attempts while the link is down; connect() starts afresh
+                continue
             delay = 0.0 if self._boot_reason != "PowerUp" and attempt == 0 else self.options.backoff.delay(attempt)
             attempt += 1
             if delay:

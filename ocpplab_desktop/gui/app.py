@@ -481,13 +481,14 @@ class MainWindow(QMainWindow):
     def connect_station(self, station_id: str) -> None:
         station = self.lab.stations[station_id]
         self.held_offline.discard(station_id)
-        station.start()
+        station.connect()
         self._touched({station_id})
 
     async def disconnect_station(self, station_id: str) -> None:
+        """The station's network goes down; it runs on (meters, queued transaction messages)."""
         self.held_offline.add(station_id)
         self._touched({station_id})
-        await self.lab.stations[station_id].stop()
+        await self.lab.stations[station_id].disconnect()
         self._touched({station_id})
 
     async def reboot_station(self, station_id: str) -> None:

@@ -131,7 +131,10 @@ class StationView(QWidget):
         self.csms_url.setText(f"CSMS  {station.url}{embedded}")
         self.connect_button = self._button("Connect", "connect", self.connectRequested, "Connect to the CSMS (F5)")
         self.disconnect_button = self._button(
-            "Disconnect", "disconnect", self.disconnectRequested, "Close the WebSocket and stay offline (Shift+F5)"
+            "Disconnect",
+            "disconnect",
+            self.disconnectRequested,
+            "Take the network link down: the station runs on offline\nand queues transaction messages (Shift+F5)",
         )
         self.reboot_button = self._button(
             "Reboot", "reboot", self.rebootRequested, "End transactions, reconnect and boot again (Ctrl+R)"

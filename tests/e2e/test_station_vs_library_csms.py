@@ -299,3 +299,36 @@ async def test_a_transaction_event_the_csms_keeps_failing_is_dropped_after_the_a
         csms.received.fail_next.clear()
         await station.act(1, 1, A.UNPLUG)
         assert station.connector(1, 1).reported == "Available", "the station went on after giving up"
+
+
+async def test_while_its_link_is_down_a_charging_station_runs_on_and_sends_what_queued_after_connect_16() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        events: list[Any] = []
+        lab.bus.subscribe(events.append)
+        config = load_template("ac-22kw-wallbox")
+        keys = {"MeterValueSampleInterval": "10"}
+        config = replace(config, id="LIB-LINK", csms_url=csms.url, config_keys={**config.config_keys, **keys})
+        station = lab.add_station(config)
+        await until(lambda: station.registration == "Accepted")
+        await station.act(1, 1, A.PLUG_IN)
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-LINK")
+        tx_id = int(station.connector(1, 1).tx_id or 0)
+        sent_before = len(csms.received.of("MeterValues"))
+
+        await station.disconnect()
+        await until(lambda: not station.connected)
+        await lab.sleep_sim(35)
+
+        assert station.queued >= 3, "transaction MeterValues wait for the link"
+        assert station.connector(1, 1).reported == "Charging", "the station charges on while offline"
+        assert not notes(events, "connect_failed") and not notes(events, "reconnect"), "no attempts while down"
+        assert len(csms.received.of("BootNotification")) == 1
+
+        station.connect()
+        await until(lambda: station.registration == "Accepted" and station.queued == 0)
+
+        assert len(csms.received.of("BootNotification")) == 2
+        sent_after = csms.received.of("MeterValues")[sent_before:]
+        assert len(sent_after) >= 3 and all(p["transaction_id"] == tx_id for p in sent_after)
+        stamps = [p["meter_value"][0]["timestamp"] for p in sent_after]
+        assert stamps == sorted(stamps), "in the order they were taken"

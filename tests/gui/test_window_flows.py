@@ -118,7 +118,10 @@ def test_editing_a_disconnected_station_replaces_its_configuration_and_it_connec
         assert dialog.ui.station_id.text() == station.id, "the dialog starts from the station's configuration"
         dialog.ui.model.setText("Edited Model X")
         dialog.ok_button().click()
-        await until(lambda: lab.stations[station.id].config.model == "Edited Model X", "the edit to take effect")
+        await until(
+            lambda: station.id in lab.stations and lab.stations[station.id].config.model == "Edited Model X",
+            "the edit to take effect",
+        )
 
         edited = lab.stations[station.id]
         assert edited is not station and list(lab.stations) == [station.id], "replaced, not duplicated"

@@ -217,7 +217,7 @@ class Ui_MainWindow(object):
 #endif // QT_CONFIG(shortcut)
         self.action_disconnect.setText(QCoreApplication.translate("MainWindow", u"&Disconnect", None))
 #if QT_CONFIG(tooltip)
-        self.action_disconnect.setToolTip(QCoreApplication.translate("MainWindow", u"Disconnect the selected station (Shift+F5)", None))
+        self.action_disconnect.setToolTip(QCoreApplication.translate("MainWindow", u"Take the selected station's network link down; it runs on and queues transaction messages (Shift+F5)", None))
 #endif // QT_CONFIG(tooltip)
 #if QT_CONFIG(shortcut)
         self.action_disconnect.setShortcut(QCoreApplication.translate("MainWindow", u"Shift+F5", None))
