@@ -62,6 +62,22 @@ def registration_badge(station: Station) -> Badge:
     return Badge("Not registered", _IDLE, "Not connected, so not registered with a CSMS")
 
 
+def outbox_badge(station: Station) -> Badge | None:
+    """While offline, the CALLs waiting to be sent (the transaction messages kept for later).
+
+    Online the outbox drains as fast as the CSMS answers; a badge there would only flicker.
+    """
+    count = station.queued
+    if count == 0 or (station.connected and station.registration == "Accepted"):
+        return None
+    return Badge(
+        f"{count} queued",
+        _WARN,
+        f"{count} CALL(s) waiting in the outbox; transaction messages are kept while offline\n"
+        "and sent in order after the next boot (1.6 section 4.7, 2.0.1 E12)",
+    )
+
+
 def summary_badge(station: Station, held_offline: bool) -> Badge:
     """Link and registration in one word, for the station tree."""
     return registration_badge(station) if station.connected else link_badge(station, held_offline)
@@ -113,6 +129,8 @@ class StationView(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.link = BadgeLabel(header)
         self.registration = BadgeLabel(header)
+        self.outbox = BadgeLabel(header)
+        self.outbox.setObjectName("outboxBadge")
         self.identity = QLabel(header)
         self.identity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.csms_url = QLabel(header)
@@ -152,6 +170,7 @@ class StationView(QWidget):
         title_row.addWidget(self.title)
         title_row.addWidget(self.link)
         title_row.addWidget(self.registration)
+        title_row.addWidget(self.outbox)
         title_row.addStretch(1)
         details_row = QHBoxLayout()
         details_row.addLayout(details, 1)
@@ -198,6 +217,10 @@ class StationView(QWidget):
         held = station.id in self._held_offline
         self.link.show_badge(link_badge(station, held))
         self.registration.show_badge(registration_badge(station))
+        queued = outbox_badge(station)
+        if queued is not None:
+            self.outbox.show_badge(queued)
+        self.outbox.setVisible(queued is not None)
         self.connect_button.setEnabled(not station.connected and held)
         self.disconnect_button.setEnabled(station.connected or not held)
         self.reboot_button.setEnabled(station.connected)

@@ -233,6 +233,29 @@ def test_disconnect_holds_the_station_offline_until_connect(in_lab: LabHarness) 
     in_lab(scenario)
 
 
+def test_a_station_charging_offline_shows_what_it_has_queued_and_sends_it_on_connect(in_lab: LabHarness) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        station = await add_registered(window, TEMPLATE)
+        window.select_station(station.id, 1, 1)
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-OFFLINE-CARD")
+        station.dialect.keys.change("MeterValueSampleInterval", "5")
+        window.set_speed(100)
+        view = window.station_view
+        assert view is not None and not view.outbox.isVisible()
+
+        await window.disconnect_station(station.id)
+        await until(lambda: station.queued >= 2, "meter values to queue while offline")
+        await until(view.outbox.isVisible, "the header to show the queue")
+
+        assert view.outbox.text().endswith("queued") and "transaction messages" in view.outbox.toolTip()
+        assert station.connector(1, 1).reported == "Charging"
+        window.connect_station(station.id)
+        await until(lambda: station.queued == 0 and not view.outbox.isVisible(), "the queue to drain")
+
+    in_lab(scenario)
+
+
 def test_editing_replaces_the_station_with_the_new_configuration_offline(in_lab: LabHarness) -> None:
     async def scenario(lab: Lab, window: MainWindow) -> None:
         station = await add_registered(window, TEMPLATE)
