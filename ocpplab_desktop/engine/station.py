@@ -18,9 +18,9 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import websockets
 
@@ -37,6 +37,7 @@ from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, Inva
 from ocpplab_desktop.protocol.frame import Side
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 OFFLINE = "Offline"
 """The status of a token the station could neither ask the CSMS about nor authorize locally."""
@@ -91,6 +92,8 @@ class _Track:
     remote_start_id: int | None = None
     connection_timer: Timer | None = None
     tx_token: str | None = None
+    tx_serial: int = 0
+    """Counts the connector's transactions: an answer that comes late acts only on its own one."""
 
 
 @dataclass
@@ -176,6 +179,11 @@ class Station:
             self._run_task = asyncio.get_running_loop().create_task(self._run(), name=f"station {self.id}")
             if self.options.graph_sample_s:
                 self._graph_timer = self.clock.scheduler.call_every(self.options.graph_sample_s, self._graph_sample)
+
+    @property
+    def online(self) -> bool:
+        """Connected and accepted by the CSMS: what is sent now arrives now."""
+        return self._accepted.is_set()
 
     @property
     def link_up(self) -> bool:
@@ -416,12 +424,42 @@ class Station:
         transactional: bool = False,
         on_answer: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
+        return await self.enqueue(action, payload, transactional=transactional, on_answer=on_answer)
+
+    def enqueue(
+        self,
+        action: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        *,
+        transactional: bool = False,
+        on_answer: Callable[[dict[str, Any]], None] | None = None,
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Put a CALL in the outbox now, in order, and return the future of its answer."""
         if not transactional and not self._accepted.is_set():
             raise NotConnected(f"{action} not sent: {'not accepted by the CSMS' if self.connected else 'offline'}")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._outbox.append(_Outgoing(action, payload, future, transactional, on_answer))
         self._wake.set()
-        return await future
+        return future
+
+    async def _after_answer(
+        self, answer: Awaitable[_T], then: Callable[[_T], Coroutine[Any, Any, None]] | None = None
+    ) -> None:
+        """Online, wait for the CSMS's answer to a queued transaction message and act on it now.
+
+        Offline the message waits in the outbox and the station goes on, as a real one does (1.6
+        section 4.7, 2.0.1 E12): what the answer says is acted on when it comes, after the reconnect.
+        """
+
+        async def settle() -> None:
+            result = await answer
+            if then is not None:
+                await then(result)
+
+        if self._accepted.is_set():
+            await settle()
+        else:
+            self.spawn(self._quiet(settle()))
 
     async def _sender(self) -> None:
         while True:
@@ -556,7 +594,7 @@ class Station:
             state = c.charging_state()
             if state != track.charging_state:
                 track.charging_state = state
-                await self._quiet(self.dialect.transaction_updated(c, "ChargingStateChanged"))
+                await self._quiet(self._after_answer(self.dialect.transaction_updated(c, "ChargingStateChanged")))
 
     # --- user actions ---------------------------------------------------------------------
     async def act(
@@ -743,10 +781,11 @@ class Station:
                 await self._start_transaction(c, trigger)
             return
         if isinstance(self.dialect, ChargingStation201) and trigger == "Authorized":
-            info = await self.dialect.transaction_updated(c, "Authorized", with_token=True)
-            self._remember(c.token, info)
-            if info is not None and info.status != self.dialect.ACCEPTED:
-                await self._end_transaction(c, self.dialect.REASON_DEAUTHORIZED)
+            token, serial = c.token, self._track[id(c)].tx_serial
+            await self._after_answer(
+                self.dialect.transaction_updated(c, "Authorized", with_token=True),
+                lambda info: self._token_verdict(c, token, serial, info),
+            )
         await self._changed(c, trigger)
 
     async def _start_transaction(self, c: Connector, trigger: str, *, forced: bool = False) -> None:
@@ -756,17 +795,37 @@ class Station:
         c.finished = False
         remote_id, track.remote_start_id = track.remote_start_id, None
         track.charging_state = c.charging_state()
+        track.tx_serial += 1
+        token, serial = c.token, track.tx_serial
         self._settle(c)
-        token = c.token
-        info = await self.dialect.transaction_started(c, track.meter.snapshot(self.clock.now), trigger, remote_id)
+        online = self._accepted.is_set()
+        answer = self.dialect.transaction_started(c, track.meter.snapshot(self.clock.now), trigger, remote_id)
+        if not online:
+            label = self.dialect.connector_label(c)
+            self.note(
+                "transaction", f"transaction started offline on {label}; the CSMS hears of it after the reconnect"
+            )
+            await self._changed(c, trigger, forced)
+
+        async def started(info: TokenInfo) -> None:
+            if online:
+                self.note(
+                    "transaction", f"transaction {c.tx_id} started on {self.dialect.connector_label(c)}", tx=c.tx_id
+                )
+                await self._changed(c, trigger, forced)
+            await self._token_verdict(c, token, serial, info)
+
+        await self._after_answer(answer, started)
+
+    async def _token_verdict(self, c: Connector, token: str | None, serial: int, info: TokenInfo | None) -> None:
+        """What the CSMS said of a transaction's token: into the cache, and a refused token stops the
+        transaction (1.6 StopTransactionOnInvalidId, 2.0.1 E05) - unless it has ended meanwhile
+        (started offline, it may have ended before the CSMS answered)."""
         self._remember(token, info)
-        status = info.status
-        self.note("transaction", f"transaction {c.tx_id} started on {self.dialect.connector_label(c)}", tx=c.tx_id)
-        await self._changed(c, trigger, forced)
-        # Started offline, the transaction may have ended before the CSMS answered the start.
-        if status != self.dialect.ACCEPTED and c.tx_started:
-            # 1.6 StopTransactionOnInvalidId / 2.0.1 E05: the CSMS refused the token.
-            self.note("authorize", f"transaction {c.tx_id}: token {status}, stopping", status=status)
+        if info is None or info.status == self.dialect.ACCEPTED:
+            return
+        if c.tx_started and self._track[id(c)].tx_serial == serial:
+            self.note("authorize", f"transaction {c.tx_id}: token {info.status}, stopping", status=info.status)
             await self._end_transaction(c, self.dialect.REASON_DEAUTHORIZED)
             await self._changed(c, "deauthorized")
 
@@ -778,7 +837,7 @@ class Station:
         c.finished = c.plugged  # 1.6: Finishing until the cable is unplugged
         c.token = None
         c.ev_suspended = c.evse_suspended = False
-        await self.dialect.transaction_ended(c, track.meter.snapshot(self.clock.now), reason, token)
+        sent = self.dialect.transaction_ended(c, track.meter.snapshot(self.clock.now), reason, token)
         self.note("transaction", f"transaction {c.tx_id} ended ({reason})", tx=c.tx_id, reason=reason)
         c.tx_id = None
         track.tx_token = None
@@ -786,6 +845,7 @@ class Station:
         if c.inoperative_pending:
             c.inoperative_pending = False
             c.inoperative = True
+        await self._after_answer(sent)
 
     def _arm_connection_timer(self, c: Connector) -> None:
         self._cancel_connection_timer(c)

@@ -65,10 +65,10 @@ def registration_badge(station: Station) -> Badge:
 def outbox_badge(station: Station) -> Badge | None:
     """While offline, the CALLs waiting to be sent (the transaction messages kept for later).
 
-    Online the outbox drains as fast as the CSMS answers; a badge there would only flicker.
+    Connected, the outbox drains as fast as the CSMS answers; a badge there would only flicker.
     """
     count = station.queued
-    if count == 0 or (station.connected and station.registration == "Accepted"):
+    if count == 0 or station.connected:
         return None
     return Badge(
         f"{count} queued",

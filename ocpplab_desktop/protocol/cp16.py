@@ -7,6 +7,7 @@ been sent, as 1.6 section 5 expects ("the Charge Point SHALL respond ... and the
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from ocpplab_desktop.model.config_keys import ConfigurationKeys16, TooManyKeys
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
-from ocpplab_desktop.protocol.dialect import Dialect, token_info
+from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import samples
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -149,40 +150,42 @@ class ChargePoint16(Dialect):
             authorize_remote_start=keys.get_bool("AuthorizeRemoteTxRequests"),
         )
 
-    async def transaction_started(
+    def transaction_started(
         self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
-    ) -> TokenInfo:
-        """StartTransaction (1.6 section 4.8); returns what the Central System said of the id tag."""
+    ) -> Awaitable[TokenInfo]:
+        """StartTransaction (1.6 section 4.8), queued now; awaited, what the Central System said of the id tag."""
         del trigger, remote_id
         ref = self._transactions[c.number16] = _TransactionRef()
 
         def assigned(answer: dict[str, Any]) -> None:
             # Before the next queued CALL is built: its MeterValues/StopTransaction need this id.
             ref.id = int(answer["transactionId"])
-            c.tx_id = str(ref.id)
+            if self._transactions.get(c.number16) is ref:  # not if it ended while the start was queued
+                c.tx_id = str(ref.id)
 
-        answer = await self._send(
+        answer = self._queue(
             call.StartTransaction(
                 connector_id=c.number16,
                 id_tag=c.token or "",
                 meter_start=round(reading.energy_wh),
                 timestamp=self.station.now_iso(),
             ),
-            transactional=True,
             on_answer=assigned,
         )
-        return self._id_tag_info(answer)
+        return answer_read(answer, self._id_tag_info)
 
     async def transaction_updated(self, c: Connector, trigger: str) -> None:
         """1.6 reports a change of charging state only by StatusNotification."""
         del c, trigger
 
-    async def transaction_ended(self, c: Connector, reading: MeterReading, reason: str, token: str | None) -> None:
+    def transaction_ended(
+        self, c: Connector, reading: MeterReading, reason: str, token: str | None
+    ) -> Awaitable[dict[str, Any]]:
         """StopTransaction (1.6 section 4.10) with the transaction data of StopTxnSampledData."""
         ref = self._transactions.pop(c.number16, None) or _TransactionRef(int(c.tx_id) if c.tx_id else None)
         timestamp = self.station.now_iso()
         data = [self._meter_value(reading, "Transaction.End", self.keys.get_list("StopTxnSampledData"))]
-        await self._send_when_due(
+        return self._queue_when_due(
             "StopTransaction",
             lambda: call.StopTransaction(
                 meter_stop=round(reading.energy_wh),
@@ -207,7 +210,7 @@ class ChargePoint16(Dialect):
             return
         # Part of the transaction (1.6 section 4.7): queued while offline, sent with the id that the
         # StartTransaction before it gets, even if that was queued too.
-        await self._send_when_due(
+        await self._queue_when_due(
             "MeterValues",
             lambda: call.MeterValues(connector_id=c.number16, transaction_id=ref.id, meter_value=values),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from ocpp.routing import on
@@ -37,7 +38,7 @@ from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
-from ocpplab_desktop.protocol.dialect import Dialect, token_info
+from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import samples
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -56,6 +57,11 @@ SUPPORTED_TRIGGERS = frozenset(
         MessageTriggerEnumType.firmware_status_notification,
     }
 )
+
+
+def _id_token_info(answer: dict[str, Any]) -> TokenInfo | None:
+    info = answer.get("idTokenInfo")
+    return token_info(info, CACHE_EXPIRY) if info else None
 
 
 class ChargingStation201(Dialect):
@@ -232,14 +238,17 @@ class ChargingStation201(Dialect):
             evse={"id": c.evse_id, "connector_id": c.connector_id},
             id_token={"id_token": c.token, "type": TOKEN_TYPE} if with_token and c.token else None,
             meter_value=meter,
+            # Part 2 E12 (offline transactions): events that happened while offline say so.
+            offline=None if self.station.online else True,
         )
 
-    async def transaction_started(
+    def transaction_started(
         self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
-    ) -> TokenInfo:
+    ) -> Awaitable[TokenInfo]:
+        """TransactionEvent Started, queued now; awaited, what the CSMS said of the token."""
         # The station creates the transaction id (part 2, E01.FR.16: unique per station).
         c.tx_id = str(uuid.uuid4())
-        answer = await self._send(
+        answer = self._queue(
             self._tx_event(
                 c,
                 TransactionEventEnumType.started,
@@ -249,23 +258,23 @@ class ChargingStation201(Dialect):
                 remote_id=remote_id,
                 with_token=True,
                 measurands="TxStartedMeasurands",
-            ),
-            transactional=True,
+            )
         )
-        info = answer.get("idTokenInfo")
-        return token_info(info, CACHE_EXPIRY) if info else TokenInfo(AuthorizationStatusEnumType.accepted)
+        return answer_read(answer, lambda a: _id_token_info(a) or TokenInfo(AuthorizationStatusEnumType.accepted))
 
-    async def transaction_updated(self, c: Connector, trigger: str, *, with_token: bool = False) -> TokenInfo | None:
-        answer = await self._send(
-            self._tx_event(c, TransactionEventEnumType.updated, trigger, None, "Other", with_token=with_token),
-            transactional=True,
-        )
-        info = answer.get("idTokenInfo")
-        return token_info(info, CACHE_EXPIRY) if info else None
+    def transaction_updated(
+        self, c: Connector, trigger: str, *, with_token: bool = False
+    ) -> Awaitable[TokenInfo | None]:
+        """TransactionEvent Updated, queued now; awaited, the CSMS's word on the token if it gave one."""
+        event = self._tx_event(c, TransactionEventEnumType.updated, trigger, None, "Other", with_token=with_token)
+        return answer_read(self._queue(event), _id_token_info)
 
-    async def transaction_ended(self, c: Connector, reading: MeterReading, reason: str, token: str | None) -> None:
+    def transaction_ended(
+        self, c: Connector, reading: MeterReading, reason: str, token: str | None
+    ) -> Awaitable[dict[str, Any]]:
+        """TransactionEvent Ended, queued now."""
         del token
-        await self._send(
+        answer = self._queue(
             self._tx_event(
                 c,
                 TransactionEventEnumType.ended,
@@ -274,10 +283,10 @@ class ChargingStation201(Dialect):
                 "Transaction.End",
                 stopped_reason=reason,
                 measurands="TxEndedMeasurands",
-            ),
-            transactional=True,
+            )
         )
         self._seq_no.pop(c.tx_id or "", None)
+        return answer
 
     async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
         if c.tx_id is not None and c.tx_started:

@@ -7,10 +7,11 @@ only says which version's payload classes to build them with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from ocpp.routing import on
 
@@ -18,6 +19,8 @@ from ocpplab_desktop.model.auth_cache import TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.station_port import StationPort
+
+_T = TypeVar("_T")
 
 
 class Dialect:
@@ -37,10 +40,16 @@ class Dialect:
         action = type(payload).__name__
         return await self.station.send(action, to_wire(payload), transactional=transactional, on_answer=on_answer)
 
-    async def _send_when_due(self, action: str, build: Callable[[], Any]) -> dict[str, Any]:
+    def _queue(
+        self, payload: Any, *, on_answer: Callable[[dict[str, Any]], None] | None = None
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Queue a transaction message now (so it keeps its place in the outbox); await the future for the answer."""
+        return self.station.enqueue(type(payload).__name__, to_wire(payload), transactional=True, on_answer=on_answer)
+
+    def _queue_when_due(self, action: str, build: Callable[[], Any]) -> asyncio.Future[dict[str, Any]]:
         """A transaction message whose payload is built when it leaves the outbox, not when it is queued:
         it can then carry an id the CSMS assigns to a message queued before it."""
-        return await self.station.send(action, lambda: to_wire(build()), transactional=True)
+        return self.station.enqueue(action, lambda: to_wire(build()), transactional=True)
 
     @on("ClearCache")
     def on_clear_cache(self, **_: Any) -> Any:
@@ -52,6 +61,11 @@ class Dialect:
         # 1.6 section 5.6 / 2.0.1 P01.FR.06: a vendorId the station does not know is answered UnknownVendorId.
         status = "Accepted" if vendor_id == self.station.config.vendor else "UnknownVendorId"
         return self.results.DataTransfer(status=status)
+
+
+async def answer_read(answer: Awaitable[dict[str, Any]], read: Callable[[dict[str, Any]], _T]) -> _T:
+    """The answer to a queued CALL, read into what the station needs of it."""
+    return read(await answer)
 
 
 def token_info(info: dict[str, Any], expiry_field: str) -> TokenInfo:

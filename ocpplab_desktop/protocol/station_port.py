@@ -7,6 +7,7 @@ so the dialects stay testable without sockets and the layers point one way.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
@@ -18,6 +19,11 @@ from ocpplab_desktop.model.meter import MeterReading
 class StationPort(Protocol):
     config: StationConfig
     connectors: list[Connector]
+
+    @property
+    def online(self) -> bool:
+        """Connected and accepted by the CSMS: what is sent now arrives now."""
+        ...
 
     def now_iso(self) -> str:
         """The station's clock (simulated time) as an OCPP timestamp."""
@@ -43,6 +49,17 @@ class StationPort(Protocol):
 
         A callable payload is built when the CALL is first sent; `on_answer` runs with the answer
         before the next CALL leaves."""
+        ...
+
+    def enqueue(
+        self,
+        action: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        *,
+        transactional: bool = False,
+        on_answer: Callable[[dict[str, Any]], None] | None = None,
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Put a CALL in the outbox now, in order, and return the future of its answer."""
         ...
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:

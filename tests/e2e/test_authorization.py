@@ -136,3 +136,24 @@ async def test_offline_the_cache_answers_and_unknown_tokens_need_permission_16(
         assert blocked == "token TAG-BLOCKED Blocked", "the cache keeps the CSMS's last word"
         assert unknown_outcome in unknown
         assert len(csms.received.of("Authorize")) == asked, "nothing reached the CSMS while offline"
+
+
+async def test_a_201_session_run_offline_on_a_cached_token_reaches_the_csms_marked_offline_and_in_order() -> None:
+    async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        station = await station_201(lab, csms.url, "AUTH-OFFLINE-201")
+        station.options.backoff.first_s = 0.05
+        await charge_once(station, "TAG-201-CACHED")  # online: the token lands in the cache
+        online_events = len(csms.received.of("TransactionEvent"))
+        await station.disconnect()
+
+        await charge_once(station, "TAG-201-CACHED")
+        assert station.connector(1, 1).reported == "Available", "the whole session ran without the CSMS"
+        station.connect()
+        await until(lambda: station.registration == "Accepted" and station.queued == 0)
+
+        offline = csms.received.of("TransactionEvent")[online_events:]
+        assert offline[0]["event_type"] == "Started" and offline[-1]["event_type"] == "Ended"
+        assert all(p.get("offline") is True for p in offline)
+        assert [p["seq_no"] for p in offline] == list(range(len(offline)))
+        assert len({p["transaction_info"]["transaction_id"] for p in offline}) == 1
+        assert len(csms.received.of("Authorize")) == 1, "offline, the cache answered"

@@ -204,13 +204,14 @@ async def test_a_transaction_started_offline_reaches_the_csms_in_order_with_its_
         await until(lambda: not station.connected)
 
         await station.act(1, 1, A.PLUG_IN)
-        starting = asyncio.ensure_future(station.act(1, 1, A.PRESENT_TOKEN, token="TAG-OFFLINE"))
-        await until(lambda: station.connector(1, 1).tx_started)
+        await station.act(1, 1, A.PRESENT_TOKEN, token="TAG-OFFLINE")
+        assert station.connector(1, 1).reported == "Charging", "a real station starts at once, offline too"
         await lab.sleep_sim(35)
-        stopping = asyncio.ensure_future(station.act(1, 1, A.STOP))
-        await until(lambda: station.queued >= 5)  # Start, 3 x MeterValues, Stop
+        await station.act(1, 1, A.STOP)
+        assert station.connector(1, 1).reported == "Finishing", "and stops at once, without waiting for the CSMS"
+        assert station.queued >= 5  # Start, 3 x MeterValues, Stop
         await csms.serve(port)
-        await asyncio.wait_for(asyncio.gather(starting, stopping), timeout=15)
+        await until(lambda: station.registration == "Accepted" and station.queued == 0, timeout=15)
 
         tx_actions = ("StartTransaction", "MeterValues", "StopTransaction")
         tx_calls = [(a, p) for a, p in csms.received.calls if a in tx_actions]

@@ -242,7 +242,8 @@ def test_a_station_charging_offline_shows_what_it_has_queued_and_sends_it_on_con
         station.dialect.keys.change("MeterValueSampleInterval", "5")
         window.set_speed(100)
         view = window.station_view
-        assert view is not None and not view.outbox.isVisible()
+        assert view is not None
+        await until(lambda: not view.outbox.isVisible(), "no queue badge while connected")
 
         await window.disconnect_station(station.id)
         await until(lambda: station.queued >= 2, "meter values to queue while offline")
