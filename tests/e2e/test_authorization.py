@@ -23,6 +23,7 @@ from ocpplab_desktop.model.config import VariableSetting
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.model.templates import load_template
+from ocpplab_desktop.protocol.frame import Frame
 
 A = UserAction
 
@@ -138,8 +139,12 @@ async def test_offline_the_cache_answers_and_unknown_tokens_need_permission_16(
         assert len(csms.received.of("Authorize")) == asked, "nothing reached the CSMS while offline"
 
 
-async def test_a_201_session_run_offline_on_a_cached_token_reaches_the_csms_marked_offline_and_in_order() -> None:
+async def test_a_201_session_run_offline_on_a_cached_token_reaches_the_csms_marked_offline_and_in_order(
+    schema_errors: Any,
+) -> None:
     async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
+        frames: list[Frame] = []
+        lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
         station = await station_201(lab, csms.url, "AUTH-OFFLINE-201")
         station.options.backoff.first_s = 0.05
         await charge_once(station, "TAG-201-CACHED")  # online: the token lands in the cache
@@ -157,3 +162,4 @@ async def test_a_201_session_run_offline_on_a_cached_token_reaches_the_csms_mark
         assert [p["seq_no"] for p in offline] == list(range(len(offline)))
         assert len({p["transaction_info"]["transaction_id"] for p in offline}) == 1
         assert len(csms.received.of("Authorize")) == 1, "offline, the cache answered"
+        assert schema_errors(frames, "2.0.1") == []

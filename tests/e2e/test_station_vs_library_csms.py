@@ -186,7 +186,7 @@ async def test_station_reconnects_and_boots_again_after_csms_restart() -> None:
         assert len(boots) == 2
 
 
-async def test_a_transaction_started_offline_reaches_the_csms_in_order_with_its_id_16() -> None:
+async def test_a_transaction_started_offline_reaches_the_csms_in_order_with_its_id_16(schema_errors: Any) -> None:
     """1.6 section 4.7: transaction messages queued offline go out in order after the reconnect;
     MeterValues and StopTransaction carry the id that the queued StartTransaction is given."""
     async with LibraryCsmsServer() as csms, Lab(csms_port=None, speed=100) as lab:
@@ -227,6 +227,7 @@ async def test_a_transaction_started_offline_reaches_the_csms_in_order_with_its_
         (stop,) = [p for a, p in tx_calls if a == "StopTransaction"]
         assert stop["transaction_id"] == tx_id
         assert stop["meter_stop"] > csms.received.of("StartTransaction")[0]["meter_start"]
+        assert schema_errors(frames, "1.6") == []
 
 
 def notes(events: list[Any], kind: str) -> list[StationEvent]:
