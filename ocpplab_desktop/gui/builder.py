@@ -37,6 +37,7 @@ from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.generated.ui_station_builder import Ui_StationBuilder
 from ocpplab_desktop.model.config import (
     CONNECTOR_TYPES,
+    IDENTITY_LIMITS,
     ConfigError,
     ConnectorConfig,
     CurrentType,
@@ -44,6 +45,7 @@ from ocpplab_desktop.model.config import (
     OcppVersion,
     StationConfig,
     VariableSetting,
+    identity_label,
 )
 from ocpplab_desktop.model.config_keys import ConfigurationKeys16
 from ocpplab_desktop.model.device_model import DeviceModel
@@ -222,6 +224,7 @@ class StationBuilderDialog(QDialog):
         ui.ocpp_version.addItems([version.value for version in OcppVersion])
         self._error_labels = (
             ui.station_id_error,
+            ui.identity_error,
             ui.csms_url_error,
             ui.password_error,
             ui.intervals_error,
@@ -650,6 +653,7 @@ class StationBuilderDialog(QDialog):
         ui = self.ui
         for prefix, label in (
             ("station id", ui.station_id_error),
+            *((identity_label(name), ui.identity_error) for name in IDENTITY_LIMITS[OcppVersion.V16]),
             ("CSMS URL", ui.csms_url_error),
             ("password", ui.password_error),
             ("meter_interval_s", ui.intervals_error),

@@ -45,6 +45,31 @@ CONNECTOR_TYPES: dict[str, str] = {
 }
 
 
+# How long the identity fields may be, as the BootNotification schemas say (1.6 BootNotification.req;
+# 2.0.1 ChargingStationType): config field -> (wire field, max length). A longer one would make the
+# station's first message invalid. vendor and model are required on the wire, so not empty either.
+IDENTITY_LIMITS: dict[OcppVersion, dict[str, tuple[str, int]]] = {
+    OcppVersion.V16: {
+        "vendor": ("chargePointVendor", 20),
+        "model": ("chargePointModel", 20),
+        "serial_number": ("chargePointSerialNumber", 25),
+        "firmware_version": ("firmwareVersion", 50),
+    },
+    OcppVersion.V201: {
+        "vendor": ("vendorName", 50),
+        "model": ("model", 20),
+        "serial_number": ("serialNumber", 25),
+        "firmware_version": ("firmwareVersion", 50),
+    },
+}
+REQUIRED_IDENTITY = ("vendor", "model")
+
+
+def identity_label(name: str) -> str:
+    """How problems name an identity field: 'serial_number' -> 'serial number'."""
+    return name.replace("_", " ")
+
+
 class ConfigError(ValueError):
     """A station configuration is invalid; the message says what to fix."""
 
@@ -127,6 +152,15 @@ class StationConfig:
         found: list[str] = []
         if not self.id or any(ch in self.id for ch in "/?# ") or len(self.id) > 48:
             found.append("station id: 1 to 48 characters, without spaces, '/', '?' or '#'")
+        for name, (wire, limit) in IDENTITY_LIMITS[self.ocpp_version].items():
+            value = getattr(self, name)
+            if len(value) > limit:
+                found.append(
+                    f"{identity_label(name)}: OCPP {self.ocpp_version.value} allows {limit} characters "
+                    f"({wire}), this has {len(value)}"
+                )
+            elif not value and name in REQUIRED_IDENTITY:
+                found.append(f"{identity_label(name)}: required ({wire} is sent in every BootNotification)")
         if self.csms_url is not None:
             url = urlparse(self.csms_url)
             if url.scheme not in ("ws", "wss") or not url.hostname:

@@ -117,6 +117,18 @@ def test_power_beyond_what_current_and_voltage_deliver_is_refused(qtbot: Any, tm
     assert not dialog.ok_button().isEnabled()
 
 
+def test_a_vendor_too_long_for_16_is_shown_under_the_identity_and_fits_once_201_is_chosen(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    dialog = make_dialog(qtbot, tmp_path)
+    dialog.ui.vendor.setText("Very Long Vendor Name GmbH")
+    assert shown(dialog.ui.identity_error) == "vendor: OCPP 1.6 allows 20 characters (chargePointVendor), this has 26"
+    assert not dialog.ok_button().isEnabled()
+    dialog.ui.ocpp_version.setCurrentIndex(dialog.ui.ocpp_version.findText("2.0.1", Qt.MatchFlag.MatchContains))
+    assert shown(dialog.ui.identity_error) == ""
+    assert dialog.ok_button().isEnabled(), dialog.problems()
+
+
 def test_an_interval_of_zero_is_refused(qtbot: Any, tmp_path: Path) -> None:
     dialog = make_dialog(qtbot, tmp_path)
     dialog.ui.heartbeat_interval.setValue(0)

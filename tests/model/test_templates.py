@@ -2,13 +2,23 @@
 
 import json
 import logging
+from dataclasses import replace
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ocpp.v201.enums import ConnectorEnumType
 
 from ocpplab_desktop import paths
-from ocpplab_desktop.model.config import CONNECTOR_TYPES, ConfigError, CurrentType, OcppVersion, StationConfig
+from ocpplab_desktop.model.config import (
+    CONNECTOR_TYPES,
+    IDENTITY_LIMITS,
+    ConfigError,
+    CurrentType,
+    OcppVersion,
+    StationConfig,
+)
 from ocpplab_desktop.model.templates import builtin_templates, load_template, save_user_template, user_templates_list
 
 REQUIRED = {"ac-22kw-wallbox", "ac-dual-2x22kw", "dc-150kw-ccs2-chademo"}
@@ -127,3 +137,27 @@ def test_every_connector_type_maps_to_the_201_connector_enum_value_that_names_it
     assert set(CONNECTOR_TYPES.values()) <= values
     assert CONNECTOR_TYPES["CHAdeMO"] == ConnectorEnumType.c_g105  # JEVS G105, not ChaoJi
     assert CONNECTOR_TYPES["Schuko"] == ConnectorEnumType.s_cee_7_7
+
+
+def _boot_identity_schema(version: OcppVersion) -> dict[str, Any]:
+    v16 = version is OcppVersion.V16
+    folder, name = ("v16", "BootNotification.json") if v16 else ("v201", "BootNotificationRequest.json")
+    schema = json.loads(resources.files("ocpp").joinpath(folder, "schemas", name).read_text("utf-8-sig"))
+    if v16:
+        return dict(schema["properties"])
+    return dict(schema["definitions"]["ChargingStationType"]["properties"])
+
+
+@pytest.mark.parametrize("version", list(OcppVersion))
+def test_identity_limits_are_the_ones_the_official_boot_schema_sets(version: OcppVersion) -> None:
+    properties = _boot_identity_schema(version)
+    for wire, limit in IDENTITY_LIMITS[version].values():
+        assert properties[wire]["maxLength"] == limit, wire
+
+
+def test_an_identity_too_long_for_the_version_is_refused_with_the_limit_and_the_field() -> None:
+    config = StationConfig(vendor="A" * 21)
+    assert config.problems() == ["vendor: OCPP 1.6 allows 20 characters (chargePointVendor), this has 21"]
+    assert replace(config, ocpp_version=OcppVersion.V201).problems() == [], "2.0.1 vendorName allows 50"
+    no_model = replace(config, model="").problems()
+    assert "model: required (chargePointModel is sent in every BootNotification)" in no_model

@@ -120,15 +120,21 @@ class Ui_StationBuilder(object):
 
         self.identity_form.setWidget(5, QFormLayout.ItemRole.FieldRole, self.firmware_version)
 
+        self.identity_error = QLabel(self.identity_group)
+        self.identity_error.setObjectName(u"identity_error")
+        self.identity_error.setWordWrap(True)
+
+        self.identity_form.setWidget(6, QFormLayout.ItemRole.FieldRole, self.identity_error)
+
         self.ocpp_version_label = QLabel(self.identity_group)
         self.ocpp_version_label.setObjectName(u"ocpp_version_label")
 
-        self.identity_form.setWidget(6, QFormLayout.ItemRole.LabelRole, self.ocpp_version_label)
+        self.identity_form.setWidget(7, QFormLayout.ItemRole.LabelRole, self.ocpp_version_label)
 
         self.ocpp_version = QComboBox(self.identity_group)
         self.ocpp_version.setObjectName(u"ocpp_version")
 
-        self.identity_form.setWidget(6, QFormLayout.ItemRole.FieldRole, self.ocpp_version)
+        self.identity_form.setWidget(7, QFormLayout.ItemRole.FieldRole, self.ocpp_version)
 
 
         self.left_column.addWidget(self.identity_group)
