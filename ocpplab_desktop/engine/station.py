@@ -145,7 +145,7 @@ class Station:
         self._ws: Any = None
         self._stopping = False
         self._link_up = asyncio.Event()
-        self._link_up.set()
+        """Set while the station wants to be online: from start/connect until disconnect/stop."""
         self._boot_reason = "PowerUp"
         self._heartbeat: Timer | None = None
         self._meter_timer: Timer | None = None
@@ -174,6 +174,8 @@ class Station:
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
+        """Switch the station on: connect (reconnecting with back-off), boot, run its timers."""
+        self._link_up.set()
         if self._run_task is None or self._run_task.done():
             self._stopping = False
             self._run_task = asyncio.get_running_loop().create_task(self._run(), name=f"station {self.id}")
@@ -187,7 +189,8 @@ class Station:
 
     @property
     def link_up(self) -> bool:
-        """False while the network is down (`disconnect`): the station runs on but does not connect."""
+        """Whether the station tries to be online: False before start, after stop, and while the network
+        is down (`disconnect`, when the station runs on but does not connect)."""
         return self._link_up.is_set()
 
     async def disconnect(self) -> None:
@@ -204,13 +207,13 @@ class Station:
     def connect(self) -> None:
         """The network is back (or the station is switched on): connect, boot, send what queued."""
         if not self._link_up.is_set():
-            self._link_up.set()
             self.note("link_up", "network link up")
         self.start()
 
     async def stop(self) -> None:
         """Disconnect for good and cancel every timer and task of this station."""
         self._stopping = True
+        self._link_up.clear()
         for timer in (self._heartbeat, self._meter_timer, self._graph_timer, self._aligned_timer):
             if timer is not None:
                 timer.cancel()

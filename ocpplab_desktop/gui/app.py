@@ -105,15 +105,13 @@ class MainWindow(QMainWindow):
         self.lab = lab
         self.ui = Ui_MainWindow()
         self.ui.setupUi(self)
-        self.held_offline: set[str] = set()
-        """Stations the user disconnected (or that were added without connecting): not to be reconnected."""
         self.frame_count = 0
         self.station_view: StationView | None = None
         self._size_docks_when_shown = True  # until a saved layout is restored
         self._tasks: set[asyncio.Future[Any]] = set()
 
         self.bridge = EngineBridge(lab.bus, self)
-        self.tree_model = StationTreeModel(lab, self.held_offline, self)
+        self.tree_model = StationTreeModel(lab, self)
         self.tree = StationTree(self.tree_model, self)
         self.log_view = LogView(self)
         self.power_plot = PowerPlot(self)
@@ -408,7 +406,7 @@ class MainWindow(QMainWindow):
             self.station_view.deleteLater()
             self.station_view = None
         if station is not None and self.station_view is None:
-            view = StationView(station, self.held_offline, ui.station_page)
+            view = StationView(station, ui.station_page)
             view.connectRequested.connect(self.connect_station)
             view.disconnectRequested.connect(lambda sid: self._spawn(self.disconnect_station(sid), f"Disconnect {sid}"))
             view.rebootRequested.connect(lambda sid: self._spawn(self.reboot_station(sid), f"Reboot {sid}"))
@@ -419,7 +417,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         ui = self.ui
         station = self.current_station()
-        held = station is not None and station.id in self.held_offline
+        held = station is not None and not station.link_up
         connected = station is not None and station.connected
         ui.action_connect.setEnabled(station is not None and held and not connected)
         ui.action_disconnect.setEnabled(station is not None and (connected or not held))
@@ -464,10 +462,6 @@ class MainWindow(QMainWindow):
     def add_station(self, config: StationConfig, *, connect: bool = True) -> Station:
         """Add a station to the lab, show it in the tree and select it; it connects unless told not to."""
         station = self.lab.add_station(config, connect=connect)
-        if connect:
-            self.held_offline.discard(station.id)
-        else:
-            self.held_offline.add(station.id)
         self._stations_changed()
         self.select_station(station.id)
         self.statusBar().showMessage(f"Station {station.id} added (OCPP {station.version.value})", 5000)
@@ -480,15 +474,13 @@ class MainWindow(QMainWindow):
 
     def connect_station(self, station_id: str) -> None:
         station = self.lab.stations[station_id]
-        self.held_offline.discard(station_id)
         station.connect()
         self._touched({station_id})
 
     async def disconnect_station(self, station_id: str) -> None:
         """The station's network goes down; it runs on (meters, queued transaction messages)."""
-        self.held_offline.add(station_id)
-        self._touched({station_id})
         await self.lab.stations[station_id].disconnect()
+        self._touched({station_id})
         self._touched({station_id})
 
     async def reboot_station(self, station_id: str) -> None:
@@ -498,7 +490,6 @@ class MainWindow(QMainWindow):
         """Stop and remove the station; its rows go at once, while it is still closing its connection."""
         if station_id not in self.lab.stations:
             return
-        self.held_offline.discard(station_id)
         # remove_station takes the station out of lab.stations before its first await, so by
         # the time this callback runs the tree can drop it; the stop itself may take a moment.
         asyncio.get_running_loop().call_soon(self._stations_changed)
@@ -558,7 +549,7 @@ class MainWindow(QMainWindow):
 
     def _ask_edit(self, station_id: str) -> None:
         station = self.lab.stations[station_id]
-        if station.connected or station_id not in self.held_offline:
+        if station.connected or station.link_up:
             QMessageBox.information(
                 self, "Disconnect first", f"Station {station_id} is connected: disconnect it (Shift+F5) to edit it."
             )

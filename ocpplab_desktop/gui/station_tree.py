@@ -72,13 +72,12 @@ def _set_state(item: QStandardItem, text: str, colour: str, tooltip: str) -> Non
 
 
 class StationTreeModel(QStandardItemModel):
-    """Rows for the lab's stations; `held_offline` holds the ids the user disconnected."""
+    """Rows for the lab's stations, EVSEs and connectors, with their states."""
 
-    def __init__(self, lab: Lab, held_offline: set[str], parent: QWidget | None = None) -> None:
+    def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(list(COLUMNS))
         self._lab = lab
-        self._held_offline = held_offline
         self._built: dict[str, Station] = {}
         self._station_rows: dict[str, QStandardItem] = {}
         self._connector_items: dict[str, list[tuple[Connector, QStandardItem]]] = {}
@@ -129,7 +128,7 @@ class StationTreeModel(QStandardItemModel):
             if station is None:
                 continue  # a late event of a station that was removed
             row = self._station_rows[station_id]
-            badge: Badge = summary_badge(station, station_id in self._held_offline)
+            badge: Badge = summary_badge(station)
             _set_state(self.item(row.row(), STATE), badge.text, badge.colour, badge.detail)
             for connector, item in self._connector_items[station_id]:
                 status = connector.reported or connector.status()

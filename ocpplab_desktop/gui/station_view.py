@@ -39,11 +39,11 @@ class Badge:
     detail: str
 
 
-def link_badge(station: Station, held_offline: bool) -> Badge:
+def link_badge(station: Station) -> Badge:
     """The station's connection: connected, trying to connect, or held offline by the user."""
     if station.connected:
         return Badge("Connected", _OK, f"WebSocket open to {station.url}")
-    if held_offline:
+    if not station.link_up:
         return Badge("Disconnected", _IDLE, "Disconnected; Connect (F5) opens the WebSocket to the CSMS again")
     return Badge("Connecting…", _BUSY, f"Connecting to {station.url}; retries with back-off until it succeeds")
 
@@ -78,9 +78,9 @@ def outbox_badge(station: Station) -> Badge | None:
     )
 
 
-def summary_badge(station: Station, held_offline: bool) -> Badge:
+def summary_badge(station: Station) -> Badge:
     """Link and registration in one word, for the station tree."""
-    return registration_badge(station) if station.connected else link_badge(station, held_offline)
+    return registration_badge(station) if station.connected else link_badge(station)
 
 
 class BadgeLabel(QLabel):
@@ -112,10 +112,9 @@ class StationView(QWidget):
     disconnectRequested = Signal(str)
     rebootRequested = Signal(str)
 
-    def __init__(self, station: Station, held_offline: set[str], parent: QWidget | None = None) -> None:
+    def __init__(self, station: Station, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.station = station
-        self._held_offline = held_offline
         self.setObjectName("stationView")
 
         header = QFrame(self)
@@ -214,8 +213,8 @@ class StationView(QWidget):
     def refresh(self) -> None:
         """Re-read the station: header, buttons and every card."""
         station = self.station
-        held = station.id in self._held_offline
-        self.link.show_badge(link_badge(station, held))
+        held = not station.link_up
+        self.link.show_badge(link_badge(station))
         self.registration.show_badge(registration_badge(station))
         queued = outbox_badge(station)
         if queued is not None:
