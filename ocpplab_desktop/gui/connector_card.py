@@ -15,8 +15,9 @@ import logging
 import shiboken6
 from ocpp.v16.enums import ChargePointErrorCode
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QFrame,
@@ -40,6 +41,8 @@ from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, Inva
 
 log = logging.getLogger(__name__)
 
+SIDE_BY_SIDE_PX = 820
+"""From this card width on, the state and the controls stand side by side."""
 DEFAULT_TOKEN = "04A1B2C3D4E5F6"
 FAULT_CODES = tuple(code.value for code in ChargePointErrorCode if code is not ChargePointErrorCode.no_error)
 # What can go wrong on the wire while an action runs; anything else is a bug and says so.
@@ -118,26 +121,52 @@ class ConnectorCard(QFrame):
         self.status_line.setWordWrap(True)
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # What the connector is (state, diagram, readings) and what to do with it (token, buttons,
+        # fault, force): one above the other, or side by side on a wide card, so the whole card
+        # fits a maximised window without scrolling.
+        state_panel = QVBoxLayout()
+        state_panel.setSpacing(8)
+        state_panel.addWidget(self.state_label)
+        state_panel.addWidget(self.diagram, 1)
+        state_panel.addLayout(self._readings(dc=connector.config.current_type is CurrentType.DC))
+        controls = QVBoxLayout()
+        controls.setSpacing(8)
+        token_row = QHBoxLayout()
+        token_row.addWidget(QLabel("Token"))
+        token_row.addWidget(self.token_edit, 1)
+        controls.addLayout(token_row)
+        controls.addLayout(self._action_buttons())
+        fault_details = QHBoxLayout()
+        fault_details.addWidget(self.fault_combo, 1)
+        fault_details.addWidget(self.fault_info, 1)
+        controls.addLayout(fault_details)
+        controls.addWidget(self.force_box)
+        controls.addWidget(self.status_line)
+        controls.addStretch(1)
+        self._body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._body.setSpacing(16)
+        self._body.addLayout(state_panel, 1)
+        self._body.addLayout(controls, 1)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(8)
         layout.addLayout(heading)
-        layout.addWidget(self.state_label)
-        layout.addWidget(self.diagram, 1)
-        layout.addLayout(self._readings(dc=connector.config.current_type is CurrentType.DC))
-        token_row = QHBoxLayout()
-        token_row.addWidget(QLabel("Token"))
-        token_row.addWidget(self.token_edit, 1)
-        layout.addLayout(token_row)
-        layout.addLayout(self._action_buttons())
-        fault_details = QHBoxLayout()
-        fault_details.addWidget(self.fault_combo, 1)
-        fault_details.addWidget(self.fault_info, 1)
-        layout.addLayout(fault_details)
-        layout.addWidget(self.force_box)
-        layout.addWidget(self.status_line)
+        layout.addLayout(self._body, 1)
         self._style_frame(forced=False)
         self.refresh()
+
+    @property
+    def side_by_side(self) -> bool:
+        """Whether state and controls stand side by side (a wide card) rather than one above the other."""
+        return self._body.direction() is QBoxLayout.Direction.LeftToRight
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE_PX
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._body.direction() is not direction:
+            self._body.setDirection(direction)
 
     def _bold(self, scale: float) -> QFont:
         font = QFont(self.font())

@@ -333,6 +333,10 @@ class PowerPlot(QWidget):
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.setLimits(minYRange=min_span)
         plot.setClipToView(True)
+        # Power, current and energy are read from zero: an invisible point at (0, 0) keeps zero in the
+        # auto range, so a steady 22 kW shows as a level line at 22, not as noise around it.
+        # (A transparent pen, not none: an item without a pen does not count for the auto range.)
+        plot.addItem(pg.PlotDataItem([0.0, 0.0], [0.0, 0.0], pen=pg.mkPen(0, 0, 0, 0)))
         plot.setDownsampling(auto=True, mode="peak")
         plot.addLegend(offset=(8, 4))
         return plot

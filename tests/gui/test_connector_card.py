@@ -165,3 +165,17 @@ def test_soc_is_shown_for_dc_connectors_only(qtbot: Any) -> None:
 def test_readings_show_power_energy_and_transaction(qtbot: Any) -> None:
     card, _, _ = make_card(qtbot, "ac-22kw-wallbox")
     assert (card.power.text(), card.energy.text(), card.transaction.text()) == ("0 kW", "0.000 kWh", "—")
+
+
+def test_a_wide_card_puts_state_and_controls_side_by_side_and_a_narrow_one_stacks_them(qtbot: Any) -> None:
+    card, _, _ = make_card(qtbot, "ac-22kw-wallbox")
+    card.resize(1000, 600)
+    card.show()
+    qtbot.waitExposed(card)
+    plug_in = card.button(UserAction.PLUG_IN)
+    qtbot.waitUntil(lambda: card.side_by_side)
+    qtbot.waitUntil(lambda: card.diagram.geometry().right() < plug_in.geometry().left())
+
+    card.resize(500, 900)
+    qtbot.waitUntil(lambda: not card.side_by_side)
+    qtbot.waitUntil(lambda: card.diagram.geometry().bottom() < plug_in.geometry().top())

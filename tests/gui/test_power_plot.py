@@ -251,3 +251,14 @@ def test_the_first_seconds_show_from_zero_and_a_longer_session_follows_its_data(
     qtbot.waitUntil(lambda: plot.plots[-1].viewRange()[0][1] >= 120.0)
     low, _high = plot.plots[-1].viewRange()[0]
     assert -10.0 < low <= 0.0
+
+
+def test_a_steady_power_is_drawn_on_an_axis_from_zero(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(t, 22_080.0, limit_w=22_080.0, energy_wh=t * 6.0) for t in range(30)])
+    plot.redraw()
+    tops = {0: 22.08, 1: 32.0, 2: 29 * 6.0 / 1000}  # kW, A per phase, kWh
+    for index, top in tops.items():
+        qtbot.waitUntil(
+            lambda i=index, t=top: plot.plots[i].viewRange()[1][0] <= 0.0 < t <= plot.plots[i].viewRange()[1][1]
+        )
