@@ -8,7 +8,7 @@ only says which version's payload classes to build them with.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any, TypeVar
@@ -63,9 +63,31 @@ class Dialect:
         return self.results.DataTransfer(status=status)
 
 
-async def answer_read(answer: Awaitable[dict[str, Any]], read: Callable[[dict[str, Any]], _T]) -> _T:
-    """The answer to a queued CALL, read into what the station needs of it."""
-    return read(await answer)
+def answer_read(answer: asyncio.Future[dict[str, Any]], read: Callable[[dict[str, Any]], _T]) -> asyncio.Future[_T]:
+    """The answer to a queued CALL, read into what the station needs of it.
+
+    A future rather than a coroutine: a station that is switched off before the answer comes
+    simply drops it, with no coroutine left un-awaited.
+    """
+    mapped: asyncio.Future[_T] = answer.get_loop().create_future()
+
+    def done(finished: asyncio.Future[dict[str, Any]]) -> None:
+        if mapped.done():
+            return
+        if finished.cancelled():
+            mapped.cancel()
+            return
+        failure = finished.exception()
+        if failure is not None:
+            mapped.set_exception(failure)
+            return
+        try:
+            mapped.set_result(read(finished.result()))
+        except (KeyError, TypeError, ValueError) as exc:
+            mapped.set_exception(exc)
+
+    answer.add_done_callback(done)
+    return mapped
 
 
 def token_info(info: dict[str, Any], expiry_field: str) -> TokenInfo:
