@@ -24,6 +24,7 @@ from enum import StrEnum
 from ocpp.v16.enums import ConfigurationKey, ConfigurationStatus, Measurand
 
 from ocpplab_desktop.model.config import ConfigError, CurrentType, StationConfig
+from ocpplab_desktop.model.meter import MEASURANDS_PROVIDED
 
 K = ConfigurationKey
 M = Measurand
@@ -32,7 +33,7 @@ M = Measurand
 MAX_KEY_LENGTH = 50
 MAX_VALUE_LENGTH = 500
 
-MEASURANDS: frozenset[str] = frozenset(m.value for m in Measurand)
+MEASURANDS: frozenset[str] = frozenset(MEASURANDS_PROVIDED)
 FEATURE_PROFILES = (
     "Core",
     "FirmwareManagement",

@@ -36,7 +36,6 @@ from ocpp.v201.enums import (
     ConnectorStatusEnumType,
     DataEnumType,
     GetVariableStatusEnumType,
-    MeasurandEnumType,
     MutabilityEnumType,
     ReportBaseEnumType,
     SetVariableStatusEnumType,
@@ -52,6 +51,7 @@ from ocpplab_desktop.model.config import (
     StationConfig,
     VariableSetting,
 )
+from ocpplab_desktop.model.meter import MEASURANDS_PROVIDED
 
 A = AttributeEnumType
 D = DataEnumType
@@ -67,7 +67,7 @@ REPORT_ITEMS_PER_MESSAGE = 50
 REQUEST_ITEMS_PER_MESSAGE = 50
 REQUEST_BYTES_PER_MESSAGE = 65_536
 
-MEASURANDS = ",".join(m.value for m in MeasurandEnumType)
+MEASURANDS = ",".join(MEASURANDS_PROVIDED)
 AVAILABILITY_STATES = ",".join(s.value for s in ConnectorStatusEnumType)
 TX_START_POINTS = "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer"
 TX_STOP_POINTS = "ParkingBayOccupancy,EVConnected,Authorized,PowerPathClosed,EnergyTransfer"

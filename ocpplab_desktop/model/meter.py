@@ -90,6 +90,19 @@ def limit_from_amps(amps: float, connector: ConnectorConfig, phases: int | None 
     return amps * connector.voltage_v * used
 
 
+MEASURANDS_PROVIDED = (
+    "Energy.Active.Import.Register",
+    "Power.Active.Import",
+    "Power.Offered",
+    "Current.Import",
+    "Current.Offered",
+    "Voltage",
+    "SoC",
+)
+"""The measurands a reading can report, spelled alike in 1.6 and 2.0.1. A station accepts only these
+in its measurand settings, so a CSMS that asks for another is refused rather than never sent it."""
+
+
 @dataclass(frozen=True, slots=True)
 class MeterReading:
     """One reading, as the protocol layer turns it into MeterValues."""

@@ -41,6 +41,10 @@ def samples(reading: MeterReading, measurands: list[str]) -> list[Sample]:
                     Sample(measurand, round(amps, 3), "A", phase)
                     for phase, amps in zip(PHASES, reading.current_a, strict=False)
                 )
+        elif measurand == "Current.Offered":
+            # What the offered power allows per phase (or the DC current) at the present voltage.
+            phases = len(reading.current_a)
+            out.append(Sample(measurand, round(reading.offered_w / (reading.voltage_v * phases), 3), "A"))
         elif measurand == "Voltage":
             if dc:
                 out.append(Sample(measurand, round(reading.voltage_v, 1), "V"))

@@ -125,6 +125,7 @@ def test_accepted_change_is_stored_and_reported_to_the_listener() -> None:
         ("MeterValueSampleInterval", "-5"),
         ("LocalAuthorizeOffline", "yes"),
         ("MeterValuesSampledData", "Energy.Active.Import.Register,Horsepower"),
+        ("MeterValuesSampledData", "Energy.Active.Import.Register,Temperature"),  # OCPP names it; no sensor here
         ("MeterValuesSampledData", "Voltage,Voltage"),
         ("MeterValuesSampledData", ",".join(["Voltage", "Frequency", "SoC", "RPM", "Temperature", "Power.Factor"] * 2)),
         ("ConnectorPhaseRotation", "9.RST"),

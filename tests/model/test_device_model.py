@@ -527,3 +527,11 @@ def test_functions_the_station_does_not_simulate_are_reported_unavailable_and_ca
     [result] = set_(model, ask(controller, "Enabled", value="true"))
     assert result["attributeStatus"] == "Rejected"
     assert model.get_value(controller, "Enabled") == "false"
+
+
+def test_a_measurand_the_meter_cannot_report_is_refused_for_the_sampled_data(model: DeviceModel) -> None:
+    unknown_to_the_meter = "Energy.Active.Import.Register,Temperature"
+    [result] = set_(model, ask("SampledDataCtrlr", "TxUpdatedMeasurands", value=unknown_to_the_meter))
+    assert result["attributeStatus"] == "Rejected"
+    [accepted] = set_(model, ask("SampledDataCtrlr", "TxUpdatedMeasurands", value="Current.Offered,Power.Offered"))
+    assert accepted["attributeStatus"] == "Accepted"
