@@ -65,6 +65,9 @@ class Frame:
     error: str | None = None
     rtt_ms: float | None = None
     note: str | None = None
+    intended: str | None = None
+    """For a frame an interceptor altered (a fault, a replay mapping): the text the sender meant;
+    `raw` is what the wire carried. None when the two are the same."""
 
     @property
     def payload(self) -> Any:
@@ -101,6 +104,7 @@ class Frame:
             "error": self.error,
             "rtt_ms": self.rtt_ms,
             "note": self.note,
+            "intended": self.intended,
         }
 
     @classmethod
@@ -126,6 +130,7 @@ class Frame:
             error=record.get("error"),
             rtt_ms=record.get("rtt_ms"),
             note=record.get("note"),
+            intended=record.get("intended"),
         )
 
 

@@ -95,6 +95,7 @@ FRAMES = Table(
         Column("error", str, "validation result: empty if valid, else the OCPP error code and reason"),
         Column("rtt_ms", float, "for a result or error: milliseconds since its CALL"),
         Column("note", str, "annotation, e.g. the fault that altered the frame"),
+        Column("intended", str, "for a frame an interceptor altered: the text the sender meant", since=2),
     ),
     pk=("id",),
     indexes=(("session_id", "id"), ("session_id", "station_id")),
@@ -164,7 +165,7 @@ def _bring_to(version: int, db: Database) -> None:
                 handle.create_index(index, index_name=f"idx_{table.name}_{'_'.join(index)}", if_not_exists=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (partial(_bring_to, 1),)
+MIGRATIONS: tuple[Migration, ...] = (partial(_bring_to, 1), partial(_bring_to, 2))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

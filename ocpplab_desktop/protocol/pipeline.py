@@ -1,0 +1,166 @@
+"""The interceptor pipeline: an ordered chain that every frame of a link passes, both ways.
+
+Stations and the mock CSMS share it. The chain runs from the application side (index 0) to
+the wire side (the end): an outbound frame passes the interceptors in list order and then
+goes to the wire; an inbound frame comes from the wire and passes them in reverse order before
+the RPC core acts on it. The tap that publishes `Frame`s is one interceptor, at the wire end
+by default, so it records what the wire carried; faults, replay and recording are others.
+
+An interceptor receives a frame and a `forward` function, and decides: pass it on
+(`forward(frame)`), alter it (`forward(ctx.altered(frame, text))`: the new frame keeps what
+was intended), drop it (do nothing), duplicate it (forward twice), hold it (keep it and
+forward it later, e.g. from `ctx.call_later`), or inject a frame of its own
+(`ctx.inject(direction, text)`, which enters the chain just past this interceptor). Everything
+here is synchronous and sans I/O: timers come from the context's `call_later`, which the
+asyncio driver binds to its loop and a test to a fake clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from ocpplab_desktop.model.events import EventBus
+from ocpplab_desktop.protocol.frame import Direction, Frame
+
+Forward = Callable[[Frame], None]
+
+
+class Handle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Context(Protocol):
+    """What an interceptor may use: who the link is, a parser, a timer, and injection."""
+
+    station_id: str
+    outgoing: Direction
+    """The direction this end sends in (to_csms for a station)."""
+
+    def altered(self, frame: Frame, text: str, *, note: str | None = None) -> Frame:
+        """`frame` with new wire text, parsed again, remembering the text that was intended."""
+        ...
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Handle: ...
+
+    def inject(self, interceptor: Interceptor, direction: Direction, text: str, *, note: str | None = None) -> None:
+        """Send a frame of the interceptor's own making on past it, as if it had come through."""
+        ...
+
+
+class Interceptor:
+    """Passes every frame on unchanged; subclasses override what they change."""
+
+    name = "interceptor"
+
+    def outbound(self, frame: Frame, forward: Forward, ctx: Context) -> None:
+        forward(frame)
+
+    def inbound(self, frame: Frame, forward: Forward, ctx: Context) -> None:
+        forward(frame)
+
+
+class Tap(Interceptor):
+    """Publishes every frame that passes it on the bus: the record of the link.
+
+    `can_send()` says whether the link is up; a frame handed to a link that is down is still
+    recorded, with why it did not go out, so the record never claims a frame left that did not.
+    """
+
+    name = "tap"
+
+    def __init__(self, bus: EventBus, can_send: Callable[[], bool] = lambda: True) -> None:
+        self.bus = bus
+        self.can_send = can_send
+
+    def outbound(self, frame: Frame, forward: Forward, ctx: Context) -> None:
+        if self.can_send():
+            self.bus.publish(frame)
+            forward(frame)
+        else:
+            self.bus.publish(replace(frame, error="not sent: the link is down"))
+
+    def inbound(self, frame: Frame, forward: Forward, ctx: Context) -> None:
+        self.bus.publish(frame)
+        forward(frame)
+
+
+class Pipeline:
+    """The chain of one link. `send` takes frames off the wire end, `deliver` hands inbound ones to the core."""
+
+    def __init__(
+        self,
+        *,
+        station_id: str,
+        outgoing: Direction,
+        parse: Callable[[str, Direction], Frame],
+        send: Forward,
+        deliver: Forward,
+        call_later: Callable[[float, Callable[[], None]], Handle],
+        interceptors: Sequence[Interceptor] = (),
+    ) -> None:
+        self.station_id = station_id
+        self.outgoing = outgoing
+        self._parse = parse
+        self._send = send
+        self._deliver = deliver
+        self._call_later = call_later
+        self.interceptors: list[Interceptor] = list(interceptors)
+
+    # --- the chain ----------------------------------------------------------------------
+    def add(self, interceptor: Interceptor, *, before: type[Interceptor] | None = Tap) -> None:
+        """Insert `interceptor` just on the application side of the first one of type `before`
+        (by default the tap, so that the record shows what the wire carried); at the wire end
+        if there is none or `before` is None."""
+        index = len(self.interceptors)
+        if before is not None:
+            index = next((i for i, x in enumerate(self.interceptors) if isinstance(x, before)), index)
+        self.interceptors.insert(index, interceptor)
+
+    def remove(self, interceptor: Interceptor) -> None:
+        if interceptor in self.interceptors:
+            self.interceptors.remove(interceptor)
+
+    def find(self, kind: type[Any]) -> list[Any]:
+        return [x for x in self.interceptors if isinstance(x, kind)]
+
+    def outbound(self, frame: Frame) -> None:
+        self._out(0, frame)
+
+    def inbound(self, frame: Frame) -> None:
+        self._in(len(self.interceptors) - 1, frame)
+
+    def _out(self, index: int, frame: Frame) -> None:
+        if index >= len(self.interceptors):
+            self._send(frame)
+            return
+        self.interceptors[index].outbound(frame, lambda f: self._out(index + 1, f), self)
+
+    def _in(self, index: int, frame: Frame) -> None:
+        if index < 0:
+            self._deliver(frame)
+            return
+        self.interceptors[index].inbound(frame, lambda f: self._in(index - 1, f), self)
+
+    # --- the context interceptors see -----------------------------------------------------
+    def altered(self, frame: Frame, text: str, *, note: str | None = None) -> Frame:
+        parsed = self._parse(text, frame.direction)
+        return replace(
+            parsed,
+            seq=frame.seq,
+            rtt_ms=frame.rtt_ms,
+            intended=frame.intended if frame.intended is not None else frame.raw,
+            note=note or frame.note,
+        )
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Handle:
+        return self._call_later(seconds, callback)
+
+    def inject(self, interceptor: Interceptor, direction: Direction, text: str, *, note: str | None = None) -> None:
+        frame = replace(self._parse(text, direction), note=note or f"injected by {interceptor.name}")
+        index = self.interceptors.index(interceptor)
+        if direction is self.outgoing:
+            self._out(index + 1, frame)
+        else:
+            self._in(index - 1, frame)
