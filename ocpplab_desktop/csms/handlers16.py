@@ -1,4 +1,7 @@
-"""The mock CSMS's answers to OCPP 1.6J charge points (1.6 section 4, plus the security extension)."""
+"""The mock CSMS's answers to OCPP 1.6J charge points (1.6 section 4, plus the security extension).
+
+Only what 1.6 does differently; the answers both versions share are in `handlers.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +10,19 @@ from typing import Any
 from ocpp.routing import on
 from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo
-from ocpp.v16.enums import Action, DataTransferStatus, GenericStatus, Reason
+from ocpp.v16.enums import Action, Reason
 
-from ocpplab_desktop.csms.handlers import CsmsHandlers, acknowledging, now_iso
+from ocpplab_desktop.csms.handlers import CsmsHandlers, keeping_status
 from ocpplab_desktop.csms.state import ConnectorStatus, Transaction
 from ocpplab_desktop.model.config import OcppVersion
 
 
-@acknowledging(call_result, Action.security_event_notification)
 class CsmsHandlers16(CsmsHandlers):
     version = OcppVersion.V16
+    results = call_result
 
     def _id_tag_info(self, id_tag: str) -> IdTagInfo:
         return IdTagInfo(status=self.policy.token_status(id_tag))
-
-    @on(Action.boot_notification)
-    def on_boot_notification(self, **payload: Any) -> call_result.BootNotification:
-        rule = self.registered(payload)
-        return call_result.BootNotification(current_time=now_iso(), interval=rule.interval, status=rule.status)
-
-    @on(Action.heartbeat)
-    def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
-        return call_result.Heartbeat(current_time=self.heartbeat())
 
     @on(Action.authorize)
     def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
@@ -91,34 +85,7 @@ class CsmsHandlers16(CsmsHandlers):
         self.record_meter(connector_id, transaction_id, meter_value)
         return call_result.MeterValues()
 
-    @on(Action.data_transfer)
-    def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
-        # 1.6 section 4.3: a receiver with no implementation for the vendorId answers UnknownVendorId.
-        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
-
-    @on(Action.diagnostics_status_notification)
-    def on_diagnostics_status_notification(self, status: str, **_: Any) -> call_result.DiagnosticsStatusNotification:
-        self.state.upload_status = status
-        return call_result.DiagnosticsStatusNotification()
-
-    @on(Action.log_status_notification)
-    def on_log_status_notification(self, status: str, **_: Any) -> call_result.LogStatusNotification:
-        self.state.upload_status = status
-        return call_result.LogStatusNotification()
-
-    @on(Action.firmware_status_notification)
-    def on_firmware_status_notification(self, status: str, **_: Any) -> call_result.FirmwareStatusNotification:
-        self.state.firmware_status = status
-        return call_result.FirmwareStatusNotification()
-
-    @on(Action.signed_firmware_status_notification)
-    def on_signed_firmware_status_notification(
-        self, status: str, **_: Any
-    ) -> call_result.SignedFirmwareStatusNotification:
-        self.state.firmware_status = status
-        return call_result.SignedFirmwareStatusNotification()
-
-    @on(Action.sign_certificate)
-    def on_sign_certificate(self, **_: Any) -> call_result.SignCertificate:
-        # The mock has no certificate authority to sign with.
-        return call_result.SignCertificate(status=GenericStatus.rejected)
+    on_diagnostics_status_notification = keeping_status(Action.diagnostics_status_notification, "upload_status")
+    on_signed_firmware_status_notification = keeping_status(
+        Action.signed_firmware_status_notification, "firmware_status"
+    )

@@ -1,4 +1,7 @@
-"""The mock CSMS's answers to OCPP 2.0.1 charging stations (every CSMS-bound message of part 2)."""
+"""The mock CSMS's answers to OCPP 2.0.1 charging stations (every CSMS-bound message of part 2).
+
+Only what 2.0.1 does differently; the answers both versions share are in `handlers.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from ocpp.v201 import call_result
 from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import (
     Action,
-    DataTransferStatusEnumType,
     GenericStatusEnumType,
     GetCertificateStatusEnumType,
     Iso15118EVCertificateStatusEnumType,
@@ -19,7 +21,7 @@ from ocpp.v201.enums import (
     TransactionEventEnumType,
 )
 
-from ocpplab_desktop.csms.handlers import CsmsHandlers, acknowledging, now_iso
+from ocpplab_desktop.csms.handlers import CsmsHandlers, acknowledging
 from ocpplab_desktop.csms.state import ConnectorStatus, Transaction
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol.codec import to_wire
@@ -28,9 +30,7 @@ ENERGY_REGISTER = MeasurandEnumType.energy_active_import_register
 
 
 @acknowledging(
-    call_result,
     Action.notify_event,
-    Action.security_event_notification,
     Action.notify_charging_limit,
     Action.cleared_charging_limit,
     Action.report_charging_profiles,
@@ -42,18 +42,10 @@ ENERGY_REGISTER = MeasurandEnumType.energy_active_import_register
 )
 class CsmsHandlers201(CsmsHandlers):
     version = OcppVersion.V201
+    results = call_result
 
     def _id_token_info(self, id_token: dict[str, Any]) -> IdTokenInfoType:
         return IdTokenInfoType(status=self.policy.token_status(str(id_token["id_token"])))
-
-    @on(Action.boot_notification)
-    def on_boot_notification(self, **payload: Any) -> call_result.BootNotification:
-        rule = self.registered(payload)
-        return call_result.BootNotification(current_time=now_iso(), interval=rule.interval, status=rule.status)
-
-    @on(Action.heartbeat)
-    def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
-        return call_result.Heartbeat(current_time=self.heartbeat())
 
     @on(Action.authorize)
     def on_authorize(self, id_token: dict[str, Any], **_: Any) -> call_result.Authorize:
@@ -138,21 +130,6 @@ class CsmsHandlers201(CsmsHandlers):
         report.complete = not tbc
         return call_result.NotifyReport()
 
-    @on(Action.firmware_status_notification)
-    def on_firmware_status_notification(self, status: str, **_: Any) -> call_result.FirmwareStatusNotification:
-        self.state.firmware_status = status
-        return call_result.FirmwareStatusNotification()
-
-    @on(Action.log_status_notification)
-    def on_log_status_notification(self, status: str, **_: Any) -> call_result.LogStatusNotification:
-        self.state.upload_status = status
-        return call_result.LogStatusNotification()
-
-    @on(Action.data_transfer)
-    def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
-        # P02: a CSMS without an implementation for the vendorId answers UnknownVendorId.
-        return call_result.DataTransfer(status=DataTransferStatusEnumType.unknown_vendor_id)
-
     # The mock computes no charging schedules and holds no certificate authority or OCSP
     # responder: these requests get the refusal their messages define (part 2 sections K, A, M).
     @on(Action.notify_ev_charging_needs)
@@ -163,10 +140,6 @@ class CsmsHandlers201(CsmsHandlers):
     def on_notify_ev_charging_schedule(self, **_: Any) -> call_result.NotifyEVChargingSchedule:
         # The mock sets no limits, so whatever the EV plans is acceptable.
         return call_result.NotifyEVChargingSchedule(status=GenericStatusEnumType.accepted)
-
-    @on(Action.sign_certificate)
-    def on_sign_certificate(self, **_: Any) -> call_result.SignCertificate:
-        return call_result.SignCertificate(status=GenericStatusEnumType.rejected)
 
     @on(Action.get_15118_ev_certificate)
     def on_get_15118_ev_certificate(self, **_: Any) -> call_result.Get15118EVCertificate:

@@ -4,11 +4,13 @@ Stations connect to ws://host:port/<stationId> (any path prefix works; the last 
 the id). The handshake is checked before the upgrade, so a station that cannot be served
 gets an HTTP answer that says why: 404 without a station id, 401 with wrong credentials,
 400 without a supported OCPP subprotocol. Every frame is published by the endpoints with
-side CSMS; connects, boots and transactions are published as `StationEvent`s.
+side CSMS; connects, boots and transactions are published as `StationEvent`s. A connection
+that did not come through the server (an in-memory pipe) is served by `serve_connection`.
 
-Operator commands (`send` and the helpers below it) are version-aware: `COMMANDS` is the one
-table of which command maps to which action in which version, and a command that does not
-apply to a station's version raises `NotForThisVersion` before anything is sent.
+Operator commands (`send` and the helpers below it) are version-aware without choosing by
+version here: each station's `CommandBuilder` (`commands16.py`, `commands201.py`) builds the
+CALL of its version or raises `NotForThisVersion` before anything is sent. `COMMANDS` is the
+table of which command maps to which action in which version, read from the builders.
 """
 
 from __future__ import annotations
@@ -16,18 +18,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from ocpp import v16, v201
-from ocpp.v16.enums import Action as Action16
-from ocpp.v16.enums import AvailabilityType, ResetType
-from ocpp.v201.enums import Action as Action201
-from ocpp.v201.enums import IdTokenEnumType, OperationalStatusEnumType, ResetEnumType
+from ocpp.v201.enums import IdTokenEnumType
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidHeader
@@ -35,7 +32,10 @@ from websockets.headers import parse_authorization_basic, parse_subprotocol
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from ocpplab_desktop.csms.handlers import CsmsHandlers, csms_event
+from ocpplab_desktop.csms.commands import CommandBuilder, CommandIds, NotForThisVersion, WireCall, command_table
+from ocpplab_desktop.csms.commands16 import Commands16
+from ocpplab_desktop.csms.commands201 import Commands201
+from ocpplab_desktop.csms.handlers import Clock, CsmsHandlers, csms_event, wall_clock
 from ocpplab_desktop.csms.handlers16 import CsmsHandlers16
 from ocpplab_desktop.csms.handlers201 import CsmsHandlers201
 from ocpplab_desktop.csms.policy import CsmsPolicy
@@ -43,10 +43,12 @@ from ocpplab_desktop.csms.state import CsmsEvent, StationState
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.events import EventBus
 from ocpplab_desktop.protocol import schemas
-from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.endpoint import Endpoint
 from ocpplab_desktop.protocol.errors import NotConnected
 from ocpplab_desktop.protocol.frame import Side
+from ocpplab_desktop.protocol.tasks import TaskSet
+
+__all__ = ["COMMANDS", "MockCsms", "NotForThisVersion", "StationConnection", "StationNotConnected", "commands_for"]
 
 log = logging.getLogger(__name__)
 
@@ -55,46 +57,33 @@ V16, V201 = OcppVersion.V16, OcppVersion.V201
 # WebSocket subprotocol -> version, in the order the CSMS lists them (1.6J section 3.1.2; 2.0.1 part 4 3.1.2).
 SUBPROTOCOLS: dict[str, OcppVersion] = {v.subprotocol: v for v in OcppVersion}
 HANDLERS: dict[OcppVersion, type[CsmsHandlers]] = {V16: CsmsHandlers16, V201: CsmsHandlers201}
-CALLS: dict[OcppVersion, ModuleType] = {V16: v16.call, V201: v201.call}
+BUILDERS: dict[OcppVersion, type[CommandBuilder]] = {V16: Commands16, V201: Commands201}
+COMMANDS = command_table(list(BUILDERS.values()))
 
 
 class StationNotConnected(NotConnected):
     """An operator command names a station that has no open connection to this CSMS."""
 
 
-class NotForThisVersion(ValueError):
-    """A command or one of its arguments does not apply to the station's OCPP version."""
+class StationConnection(Protocol):
+    """What the CSMS needs of a station's connection: websockets' `ServerConnection` or an in-memory pipe.
 
+    `recv` raises `websockets.ConnectionClosed` once the link has ended, as websockets' does.
+    """
 
-@dataclass(frozen=True)
-class Command:
-    """An operator command: the name of its `MockCsms` method and its action in each version it exists in."""
+    async def send(self, message: str) -> None: ...
 
-    name: str
-    actions: dict[OcppVersion, str]
+    async def recv(self) -> str | bytes: ...
 
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
-COMMANDS: dict[str, Command] = {
-    c.name: c
-    for c in (
-        Command("remote_start", {V16: Action16.remote_start_transaction, V201: Action201.request_start_transaction}),
-        Command("remote_stop", {V16: Action16.remote_stop_transaction, V201: Action201.request_stop_transaction}),
-        Command("reset", {V16: Action16.reset, V201: Action201.reset}),
-        Command("change_availability", {V16: Action16.change_availability, V201: Action201.change_availability}),
-        Command("trigger_message", {V16: Action16.trigger_message, V201: Action201.trigger_message}),
-        Command("unlock_connector", {V16: Action16.unlock_connector, V201: Action201.unlock_connector}),
-        Command("get_configuration", {V16: Action16.get_configuration}),
-        Command("change_configuration", {V16: Action16.change_configuration}),
-        Command("get_variables", {V201: Action201.get_variables}),
-        Command("set_variables", {V201: Action201.set_variables}),
-        Command("get_base_report", {V201: Action201.get_base_report}),
-    )
-}
+    @property
+    def close_code(self) -> int | None: ...
 
 
 def commands_for(version: OcppVersion) -> list[str]:
     """The operator commands that apply to a station of `version` (`send` applies to all)."""
-    return [c.name for c in COMMANDS.values() if version in c.actions]
+    return list(BUILDERS[version].actions)
 
 
 def station_id_of(path: str) -> str:
@@ -114,27 +103,34 @@ def negotiate(offered: Sequence[str]) -> Subprotocol | None:
 
 @dataclass(frozen=True)
 class _Link:
-    connection: ServerConnection
+    connection: StationConnection
     endpoint: Endpoint
+    commands: CommandBuilder
 
 
 class MockCsms:
     """A CSMS for the lab: answers every station message by `policy`, keeps `stations`, sends commands."""
 
     def __init__(
-        self, bus: EventBus, host: str = "127.0.0.1", port: int = 9000, policy: CsmsPolicy | None = None
+        self,
+        bus: EventBus,
+        host: str = "127.0.0.1",
+        port: int = 9000,
+        policy: CsmsPolicy | None = None,
+        *,
+        clock: Clock = wall_clock,
     ) -> None:
         self.bus = bus
         self.host = host
         self._port = port
         self._policy = policy or CsmsPolicy()
+        self._clock = clock  # what the handlers answer as the time and stamp records with
         self.stations: dict[str, StationState] = {}
         self._links: dict[str, _Link] = {}
         self._server: Server | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet("mock CSMS")
         self._transaction_ids = itertools.count(1)
-        self._remote_start_ids = itertools.count(1)
-        self._request_ids = itertools.count(1)
+        self._ids = CommandIds()
 
     # --- lifecycle ------------------------------------------------------------------------
     @property
@@ -175,11 +171,13 @@ class MockCsms:
     async def stop(self) -> None:
         """Close every station connection (code 1001) and stop listening."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        await server.wait_closed()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+        # The server closed its own connections; what is left came in through `serve_connection`.
+        for link in list(self._links.values()):
+            await link.connection.close(1001, "the mock CSMS stopped")
+        await self._tasks.cancel_all()
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "the condition") -> None:
         """Return once `predicate()` holds, checked after every bus event; TimeoutError after `timeout` s.
@@ -251,12 +249,32 @@ class MockCsms:
     # --- connections ------------------------------------------------------------------------
     async def _serve(self, connection: ServerConnection) -> None:
         assert connection.request is not None and connection.subprotocol is not None  # checked by the handshake
-        station_id = station_id_of(connection.request.path)
-        version = SUBPROTOCOLS[connection.subprotocol]
+        await self.serve_connection(
+            connection,
+            path=connection.request.path,
+            subprotocol=connection.subprotocol,
+            remote_address=_address(connection.remote_address),
+        )
+
+    async def serve_connection(
+        self, connection: StationConnection, *, path: str, subprotocol: str, remote_address: str = "memory"
+    ) -> None:
+        """Serve one station's open connection until it closes.
+
+        The websockets server calls this after its handshake; anything else that carries text
+        frames (an in-memory pipe in a test) can call it directly. The handshake's checks of
+        credentials are the transport's; here only the station id and the subprotocol matter.
+        """
+        station_id = station_id_of(path)
+        if not station_id:
+            raise ValueError(f"no station id in the path {path!r}")
+        version = SUBPROTOCOLS.get(subprotocol)
+        if version is None:
+            raise ValueError(f"{subprotocol!r} is not an OCPP subprotocol: use one of {', '.join(SUBPROTOCOLS)}")
         state = self.stations.get(station_id)
         if state is None or state.version is not version:
             state = self.stations[station_id] = StationState(station_id, version)
-        handler = HANDLERS[version](state, self._policy, self.bus, lambda: next(self._transaction_ids))
+        handler = HANDLERS[version](state, self._policy, self.bus, lambda: next(self._transaction_ids), now=self._clock)
         endpoint = Endpoint(
             station_id=station_id,
             version=version,
@@ -265,17 +283,16 @@ class MockCsms:
             bus=self.bus,
             response_timeout=self._policy.response_timeout,
         )
-        link = _Link(connection, endpoint)
+        link = _Link(connection, endpoint, BUILDERS[version](station_id, self._ids))
         stale = self._links.get(station_id)
         self._links[station_id] = link
-        address = _address(connection.remote_address)
         if stale is not None:
             # A reconnecting station replaces its stale connection rather than being refused.
-            self._note(station_id, CsmsEvent.REPLACED, f"new connection from {address} replaces the open one")
-            self._spawn(stale.connection.close(1000, "replaced by a newer connection of the same station"))
+            self._note(station_id, CsmsEvent.REPLACED, f"new connection from {remote_address} replaces the open one")
+            self._tasks.spawn(stale.connection.close(1000, "replaced by a newer connection of the same station"))
         state.connected = True
-        state.remote_address = address
-        self._note(station_id, CsmsEvent.CONNECTED, f"connected from {address} with {connection.subprotocol}")
+        state.remote_address = remote_address
+        self._note(station_id, CsmsEvent.CONNECTED, f"connected from {remote_address} with {subprotocol}")
         try:
             await endpoint.serve(connection)
         finally:
@@ -290,24 +307,26 @@ class MockCsms:
                     code=code,
                 )
 
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def _note(self, station_id: str, kind: CsmsEvent, detail: str, **data: Any) -> None:
         self.bus.publish(csms_event(station_id, kind, detail, **data))
 
     # --- operator commands ------------------------------------------------------------------
-    def endpoint(self, station_id: str) -> Endpoint:
-        """The open link to a station (for raw frames: `endpoint(...).send_raw`)."""
+    def _link(self, station_id: str) -> _Link:
         link = self._links.get(station_id)
         if link is None:
             connected = ", ".join(sorted(self._links)) or "none"
             raise StationNotConnected(
                 f"station {station_id} is not connected to the mock CSMS (connected: {connected})"
             )
-        return link.endpoint
+        return link
+
+    def endpoint(self, station_id: str) -> Endpoint:
+        """The open link to a station (for raw frames: `endpoint(...).send_raw`)."""
+        return self._link(station_id).endpoint
+
+    def commands(self, station_id: str) -> CommandBuilder:
+        """The CALLs of the connected station's version for the operator commands."""
+        return self._link(station_id).commands
 
     async def send(
         self, station_id: str, action: str, payload: dict[str, Any], *, timeout: float | None = None
@@ -322,37 +341,8 @@ class MockCsms:
             raise NotForThisVersion(f"{action} is not an OCPP {endpoint.version} action; {station_id} speaks that")
         return await endpoint.call_raw(action, payload, timeout=timeout)
 
-    def _target(self, station_id: str, command: str) -> Endpoint:
-        endpoint = self.endpoint(station_id)
-        if endpoint.version not in COMMANDS[command].actions:
-            raise NotForThisVersion(
-                f"{command} does not apply to {station_id}, an OCPP {endpoint.version} station; "
-                f"its commands: {', '.join(commands_for(endpoint.version))}"
-            )
-        return endpoint
-
-    @staticmethod
-    async def _run(endpoint: Endpoint, command: str, **fields: Any) -> dict[str, Any]:
-        action = COMMANDS[command].actions[endpoint.version]
-        payload = getattr(CALLS[endpoint.version], action)(**fields)
-        return await endpoint.call_raw(action, to_wire(payload))
-
-    @staticmethod
-    def _evse(endpoint: Endpoint, connector_id: int | None, evse_id: int | None) -> dict[str, int] | None:
-        """Check how a command addresses a connector; for 2.0.1 return its EVSEType."""
-        if endpoint.version is V16:
-            if evse_id is not None:
-                raise NotForThisVersion(
-                    f"{endpoint.station_id} speaks OCPP 1.6, which has no EVSEs: address it by connector_id"
-                )
-            return None
-        if evse_id is None:
-            if connector_id is not None:
-                raise NotForThisVersion(
-                    f"{endpoint.station_id} speaks OCPP 2.0.1: a connector is addressed by evse_id and connector_id"
-                )
-            return None
-        return {"id": evse_id} if connector_id is None else {"id": evse_id, "connector_id": connector_id}
+    async def _run(self, station_id: str, call: WireCall) -> dict[str, Any]:
+        return await self.endpoint(station_id).call_raw(call.action, call.payload)
 
     async def remote_start(
         self,
@@ -364,99 +354,61 @@ class MockCsms:
         token_type: str = IdTokenEnumType.central,
     ) -> dict[str, Any]:
         """1.6 RemoteStartTransaction (connector_id) / 2.0.1 RequestStartTransaction (evse_id, token_type)."""
-        endpoint = self._target(station_id, "remote_start")
-        evse = self._evse(endpoint, connector_id, evse_id)
-        if endpoint.version is V16:
-            return await self._run(endpoint, "remote_start", id_tag=id_token, connector_id=connector_id)
-        if evse is not None and "connector_id" in evse:
-            raise NotForThisVersion("RequestStartTransaction addresses an EVSE: give evse_id only")
-        return await self._run(
-            endpoint,
-            "remote_start",
-            id_token={"id_token": id_token, "type": token_type},
-            remote_start_id=next(self._remote_start_ids),
-            evse_id=evse_id,
+        call = self.commands(station_id).remote_start(
+            id_token, connector_id=connector_id, evse_id=evse_id, token_type=token_type
         )
+        return await self._run(station_id, call)
 
     async def remote_stop(self, station_id: str, transaction_id: int | str) -> dict[str, Any]:
         """1.6 RemoteStopTransaction (integer id) / 2.0.1 RequestStopTransaction (string id)."""
-        endpoint = self._target(station_id, "remote_stop")
-        tx_id = int(transaction_id) if endpoint.version is V16 else str(transaction_id)
-        return await self._run(endpoint, "remote_stop", transaction_id=tx_id)
+        return await self._run(station_id, self.commands(station_id).remote_stop(transaction_id))
 
     async def reset(self, station_id: str, kind: str, *, evse_id: int | None = None) -> dict[str, Any]:
         """Reset: 1.6 kind Soft or Hard; 2.0.1 kind Immediate or OnIdle, optionally of one EVSE."""
-        endpoint = self._target(station_id, "reset")
-        self._evse(endpoint, None, evse_id)
-        kinds = [k.value for k in (ResetType if endpoint.version is V16 else ResetEnumType)]
-        if kind not in kinds:
-            raise NotForThisVersion(
-                f"{kind!r} is not an OCPP {endpoint.version} reset type: use one of {', '.join(kinds)}"
-            )
-        if endpoint.version is V16:
-            return await self._run(endpoint, "reset", type=kind)
-        return await self._run(endpoint, "reset", type=kind, evse_id=evse_id)
+        return await self._run(station_id, self.commands(station_id).reset(kind, evse_id=evse_id))
 
     async def change_availability(
         self, station_id: str, operative: bool, *, connector_id: int | None = None, evse_id: int | None = None
     ) -> dict[str, Any]:
         """ChangeAvailability of the whole station, a 1.6 connector, a 2.0.1 EVSE or EVSE connector."""
-        endpoint = self._target(station_id, "change_availability")
-        evse = self._evse(endpoint, connector_id, evse_id)
-        if endpoint.version is V16:
-            kind = AvailabilityType.operative if operative else AvailabilityType.inoperative
-            # 1.6 section 5.2: connectorId 0 addresses the whole Charge Point.
-            return await self._run(endpoint, "change_availability", connector_id=connector_id or 0, type=kind)
-        status = OperationalStatusEnumType.operative if operative else OperationalStatusEnumType.inoperative
-        return await self._run(endpoint, "change_availability", operational_status=status, evse=evse)
+        call = self.commands(station_id).change_availability(operative, connector_id=connector_id, evse_id=evse_id)
+        return await self._run(station_id, call)
 
     async def trigger_message(
         self, station_id: str, message: str, *, connector_id: int | None = None, evse_id: int | None = None
     ) -> dict[str, Any]:
         """TriggerMessage: 1.6 MessageTrigger / 2.0.1 MessageTriggerEnumType value, optionally for a connector/EVSE."""
-        endpoint = self._target(station_id, "trigger_message")
-        evse = self._evse(endpoint, connector_id, evse_id)
-        if endpoint.version is V16:
-            return await self._run(endpoint, "trigger_message", requested_message=message, connector_id=connector_id)
-        return await self._run(endpoint, "trigger_message", requested_message=message, evse=evse)
+        call = self.commands(station_id).trigger_message(message, connector_id=connector_id, evse_id=evse_id)
+        return await self._run(station_id, call)
 
     async def unlock_connector(
         self, station_id: str, connector_id: int, *, evse_id: int | None = None
     ) -> dict[str, Any]:
         """UnlockConnector: 1.6 by connector_id; 2.0.1 needs evse_id and connector_id."""
-        endpoint = self._target(station_id, "unlock_connector")
-        self._evse(endpoint, connector_id, evse_id)
-        if endpoint.version is V16:
-            return await self._run(endpoint, "unlock_connector", connector_id=connector_id)
-        return await self._run(endpoint, "unlock_connector", evse_id=evse_id, connector_id=connector_id)
+        return await self._run(station_id, self.commands(station_id).unlock_connector(connector_id, evse_id=evse_id))
 
     async def get_configuration(self, station_id: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
         """1.6 GetConfiguration; no keys asks for every key."""
-        endpoint = self._target(station_id, "get_configuration")
-        return await self._run(endpoint, "get_configuration", key=list(keys) if keys else None)
+        return await self._run(station_id, self.commands(station_id).get_configuration(keys))
 
     async def change_configuration(self, station_id: str, key: str, value: str) -> dict[str, Any]:
-        endpoint = self._target(station_id, "change_configuration")
-        return await self._run(endpoint, "change_configuration", key=key, value=value)
+        return await self._run(station_id, self.commands(station_id).change_configuration(key, value))
 
     async def get_variables(self, station_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         """2.0.1 GetVariables; `items` are GetVariableDataType dicts ({"component": {"name": ...}, "variable": ...})."""
-        endpoint = self._target(station_id, "get_variables")
-        return await self._run(endpoint, "get_variables", get_variable_data=items)
+        return await self._run(station_id, self.commands(station_id).get_variables(items))
 
     async def set_variables(self, station_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         """2.0.1 SetVariables; `items` are SetVariableDataType dicts (with "attributeValue")."""
-        endpoint = self._target(station_id, "set_variables")
-        return await self._run(endpoint, "set_variables", set_variable_data=items)
+        return await self._run(station_id, self.commands(station_id).set_variables(items))
 
     async def get_base_report(
         self, station_id: str, report_base: str, *, request_id: int | None = None
     ) -> dict[str, Any]:
         """2.0.1 GetBaseReport; the NotifyReport parts collect in `stations[id].reports[request_id]`."""
-        endpoint = self._target(station_id, "get_base_report")
-        rid = request_id if request_id is not None else next(self._request_ids)
-        answer = await self._run(endpoint, "get_base_report", request_id=rid, report_base=report_base)
-        self.stations[station_id].report(rid).status = str(answer["status"])
+        call = self.commands(station_id).get_base_report(report_base, request_id=request_id)
+        answer = await self._run(station_id, call)
+        self.stations[station_id].report(call.payload["requestId"]).status = str(answer["status"])
         return answer
 
 

@@ -1,0 +1,123 @@
+"""Operator commands as the CALLs a station understands: one builder per OCPP version.
+
+`MockCsms` offers one method per operator command and keeps it version-blind: it looks up
+the station's `CommandBuilder` and sends what the builder returns. A builder turns a command
+and its arguments into the action and wire payload of its version, or raises
+`NotForThisVersion`, with what to do instead, before anything is sent. Each builder's
+`actions` table is the one place that says which command is which action in its version.
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from types import ModuleType
+from typing import Any, ClassVar, NamedTuple
+
+from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.protocol.codec import to_wire
+
+
+class NotForThisVersion(ValueError):
+    """A command or one of its arguments does not apply to the station's OCPP version."""
+
+
+class WireCall(NamedTuple):
+    """A CALL ready to send: its action and its wire (camelCase) payload."""
+
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class CommandIds:
+    """The ids the CSMS assigns in its CALLs, unique across its stations."""
+
+    remote_start: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    request: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+
+@dataclass(frozen=True)
+class Command:
+    """An operator command: the name of its `MockCsms` method and its action in each version it exists in."""
+
+    name: str
+    actions: dict[OcppVersion, str]
+
+
+class CommandBuilder(ABC):
+    """The CALLs of one OCPP version for the operator commands, addressed to one station.
+
+    Commands both versions have are abstract; a command only one version has is refused here
+    and built by the version that has it.
+    """
+
+    version: ClassVar[OcppVersion]
+    calls: ClassVar[ModuleType]  # ocpp.v16.call or ocpp.v201.call
+    actions: ClassVar[Mapping[str, str]]  # command name -> action, in the order the console offers them
+
+    def __init__(self, station_id: str, ids: CommandIds) -> None:
+        self.station_id = station_id
+        self.ids = ids
+
+    def _wire(self, command: str, **fields: Any) -> WireCall:
+        action = self.actions[command]
+        return WireCall(action, to_wire(getattr(self.calls, action)(**fields)))
+
+    def _not_here(self, command: str) -> NotForThisVersion:
+        return NotForThisVersion(
+            f"{command} does not apply to {self.station_id}, an OCPP {self.version} station; "
+            f"its commands: {', '.join(self.actions)}"
+        )
+
+    def _one_of(self, value: str, allowed: type[Enum], what: str) -> str:
+        values = [member.value for member in allowed]
+        if value not in values:
+            raise NotForThisVersion(f"{value!r} is not an OCPP {self.version} {what}: use one of {', '.join(values)}")
+        return value
+
+    # --- commands of both versions --------------------------------------------------------
+    @abstractmethod
+    def remote_start(
+        self, id_token: str, *, connector_id: int | None, evse_id: int | None, token_type: str
+    ) -> WireCall: ...
+
+    @abstractmethod
+    def remote_stop(self, transaction_id: int | str) -> WireCall: ...
+
+    @abstractmethod
+    def reset(self, kind: str, *, evse_id: int | None) -> WireCall: ...
+
+    @abstractmethod
+    def change_availability(self, operative: bool, *, connector_id: int | None, evse_id: int | None) -> WireCall: ...
+
+    @abstractmethod
+    def trigger_message(self, message: str, *, connector_id: int | None, evse_id: int | None) -> WireCall: ...
+
+    @abstractmethod
+    def unlock_connector(self, connector_id: int, *, evse_id: int | None) -> WireCall: ...
+
+    # --- commands of one version ----------------------------------------------------------
+    def get_configuration(self, keys: Sequence[str] | None) -> WireCall:
+        raise self._not_here("get_configuration")
+
+    def change_configuration(self, key: str, value: str) -> WireCall:
+        raise self._not_here("change_configuration")
+
+    def get_variables(self, items: list[dict[str, Any]]) -> WireCall:
+        raise self._not_here("get_variables")
+
+    def set_variables(self, items: list[dict[str, Any]]) -> WireCall:
+        raise self._not_here("set_variables")
+
+    def get_base_report(self, report_base: str, *, request_id: int | None) -> WireCall:
+        raise self._not_here("get_base_report")
+
+
+def command_table(builders: Sequence[type[CommandBuilder]]) -> dict[str, Command]:
+    """Every command of any builder, with its action per version, in the builders' order."""
+    names = dict.fromkeys(name for builder in builders for name in builder.actions)
+    return {name: Command(name, {b.version: b.actions[name] for b in builders if name in b.actions}) for name in names}

@@ -1,0 +1,81 @@
+"""Operator commands as OCPP 2.0.1 CALLs: a connector is addressed within its EVSE (an EVSEType)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.v201 import call
+from ocpp.v201.enums import Action, OperationalStatusEnumType, ResetEnumType
+
+from ocpplab_desktop.csms.commands import CommandBuilder, NotForThisVersion, WireCall
+from ocpplab_desktop.model.config import OcppVersion
+
+
+class Commands201(CommandBuilder):
+    version = OcppVersion.V201
+    calls = call
+    actions = {
+        "remote_start": Action.request_start_transaction,
+        "remote_stop": Action.request_stop_transaction,
+        "reset": Action.reset,
+        "change_availability": Action.change_availability,
+        "trigger_message": Action.trigger_message,
+        "unlock_connector": Action.unlock_connector,
+        "get_variables": Action.get_variables,
+        "set_variables": Action.set_variables,
+        "get_base_report": Action.get_base_report,
+    }
+
+    def _evse(self, connector_id: int | None, evse_id: int | None) -> dict[str, int] | None:
+        """The EVSEType that addresses a whole EVSE or one of its connectors (None: the whole station)."""
+        if evse_id is None:
+            if connector_id is not None:
+                raise NotForThisVersion(
+                    f"{self.station_id} speaks OCPP 2.0.1: a connector is addressed by evse_id and connector_id"
+                )
+            return None
+        return {"id": evse_id} if connector_id is None else {"id": evse_id, "connector_id": connector_id}
+
+    def remote_start(
+        self, id_token: str, *, connector_id: int | None, evse_id: int | None, token_type: str
+    ) -> WireCall:
+        evse = self._evse(connector_id, evse_id)
+        if evse is not None and "connector_id" in evse:
+            raise NotForThisVersion("RequestStartTransaction addresses an EVSE: give evse_id only")
+        return self._wire(
+            "remote_start",
+            id_token={"id_token": id_token, "type": token_type},
+            remote_start_id=next(self.ids.remote_start),
+            evse_id=evse_id,
+        )
+
+    def remote_stop(self, transaction_id: int | str) -> WireCall:
+        # 2.0.1 transaction ids are the station's strings.
+        return self._wire("remote_stop", transaction_id=str(transaction_id))
+
+    def reset(self, kind: str, *, evse_id: int | None) -> WireCall:
+        return self._wire("reset", type=self._one_of(kind, ResetEnumType, "reset type"), evse_id=evse_id)
+
+    def change_availability(self, operative: bool, *, connector_id: int | None, evse_id: int | None) -> WireCall:
+        evse = self._evse(connector_id, evse_id)
+        status = OperationalStatusEnumType.operative if operative else OperationalStatusEnumType.inoperative
+        return self._wire("change_availability", operational_status=status, evse=evse)
+
+    def trigger_message(self, message: str, *, connector_id: int | None, evse_id: int | None) -> WireCall:
+        evse = self._evse(connector_id, evse_id)
+        return self._wire("trigger_message", requested_message=message, evse=evse)
+
+    def unlock_connector(self, connector_id: int, *, evse_id: int | None) -> WireCall:
+        self._evse(connector_id, evse_id)
+        return self._wire("unlock_connector", evse_id=evse_id, connector_id=connector_id)
+
+    def get_variables(self, items: list[dict[str, Any]]) -> WireCall:
+        return self._wire("get_variables", get_variable_data=items)
+
+    def set_variables(self, items: list[dict[str, Any]]) -> WireCall:
+        return self._wire("set_variables", set_variable_data=items)
+
+    def get_base_report(self, report_base: str, *, request_id: int | None) -> WireCall:
+        # B07/B08: the NotifyReport parts that follow carry this requestId.
+        rid = request_id if request_id is not None else next(self.ids.request)
+        return self._wire("get_base_report", request_id=rid, report_base=report_base)
