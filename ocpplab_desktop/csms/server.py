@@ -48,16 +48,12 @@ from ocpplab_desktop.protocol.errors import NotConnected
 from ocpplab_desktop.protocol.frame import Side
 from ocpplab_desktop.protocol.tasks import TaskSet
 
-__all__ = ["COMMANDS", "MockCsms", "NotForThisVersion", "StationConnection", "StationNotConnected", "commands_for"]
-
 log = logging.getLogger(__name__)
-
-V16, V201 = OcppVersion.V16, OcppVersion.V201
 
 # WebSocket subprotocol -> version, in the order the CSMS lists them (1.6J section 3.1.2; 2.0.1 part 4 3.1.2).
 SUBPROTOCOLS: dict[str, OcppVersion] = {v.subprotocol: v for v in OcppVersion}
-HANDLERS: dict[OcppVersion, type[CsmsHandlers]] = {V16: CsmsHandlers16, V201: CsmsHandlers201}
-BUILDERS: dict[OcppVersion, type[CommandBuilder]] = {V16: Commands16, V201: Commands201}
+HANDLERS: dict[OcppVersion, type[CsmsHandlers]] = {h.version: h for h in (CsmsHandlers16, CsmsHandlers201)}
+BUILDERS: dict[OcppVersion, type[CommandBuilder]] = {b.version: b for b in (Commands16, Commands201)}
 COMMANDS = command_table(list(BUILDERS.values()))
 
 

@@ -1,4 +1,4 @@
-"""The mock CSMS on a free loopback port, with an independent check of every answer it gives.
+"""The mock CSMS on a free loopback port or on in-memory pipes, with an independent check of its answers.
 
 Every CALLRESULT the CSMS sends in a test is checked against the official JSON schemas (with
 jsonschema, not the compiled validators the endpoint uses) when the test ends.
@@ -7,6 +7,7 @@ jsonschema, not the compiled validators the endpoint uses) when the test ends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -29,15 +30,8 @@ def published(bus: EventBus) -> list[Any]:
     return seen
 
 
-@pytest.fixture
-async def csms(bus: EventBus, published: list[Any], schema_errors: Any) -> AsyncIterator[MockCsms]:
-    server = MockCsms(bus, port=0)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    # An independent check of every answer the CSMS gave (the endpoint validated them already).
+def check_answers(server: MockCsms, published: list[Any], schema_errors: Any) -> None:
+    """Every frame is the CSMS's, and every answer it gave passes the official schemas."""
     frames = [e for e in published if isinstance(e, Frame)]
     assert all(frame.side is Side.CSMS for frame in frames)
     answers = [f for f in frames if f.message_type is MessageType.CALLRESULT and f.direction is Direction.TO_STATION]
@@ -48,3 +42,33 @@ async def csms(bus: EventBus, published: list[Any], schema_errors: Any) -> Async
         for problem in schema_errors([frame], server.stations[frame.station_id].version.value)
     ]
     assert problems == []
+
+
+@pytest.fixture
+async def csms(bus: EventBus, published: list[Any], schema_errors: Any) -> AsyncIterator[MockCsms]:
+    server = MockCsms(bus, port=0)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    check_answers(server, published, schema_errors)
+
+
+@pytest.fixture
+def pinned_now() -> datetime:
+    """The time the `memory_csms` clock always reads: 2027-01-02T03:04:05.678Z."""
+    return datetime(2027, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+
+
+@pytest.fixture
+async def memory_csms(
+    bus: EventBus, published: list[Any], schema_errors: Any, pinned_now: datetime
+) -> AsyncIterator[MockCsms]:
+    """A mock CSMS that never listens (stations come in over `memory_pipe`), its clock pinned."""
+    server = MockCsms(bus, clock=lambda: pinned_now)
+    try:
+        yield server
+    finally:
+        await server.stop()
+    check_answers(server, published, schema_errors)

@@ -1,0 +1,89 @@
+"""A websocket without a socket: two connected ends that pass text frames through asyncio queues.
+
+Enough of websockets' connection for `MockCsms.serve_connection` (send, recv, close,
+close_code), so a test can put a station on the mock CSMS with no port, no handshake and
+no network, and read each answer as the text the CSMS sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close
+
+from ocpplab_desktop.csms.server import MockCsms
+
+
+class MemoryConnection:
+    """One end of an in-memory websocket; `pipe()` makes a connected pair."""
+
+    def __init__(self) -> None:
+        self.inbox: asyncio.Queue[str | Close] = asyncio.Queue()
+        self.peer: MemoryConnection = self
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    async def send(self, message: str) -> None:
+        if self.close_code is not None:
+            raise ConnectionClosed(None, Close(self.close_code, self.close_reason))
+        self.peer.inbox.put_nowait(message)
+
+    async def recv(self) -> str:
+        item = await self.inbox.get()
+        if isinstance(item, Close):
+            self.inbox.put_nowait(item)  # every later recv fails the same way
+            raise ConnectionClosed(item, None)
+        return item
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close both ends with `code`, as a close handshake would; a second close does nothing."""
+        if self.close_code is not None:
+            return
+        for end in (self, self.peer):
+            end.close_code, end.close_reason = code, reason
+            end.inbox.put_nowait(Close(code, reason))
+
+
+def pipe() -> tuple[MemoryConnection, MemoryConnection]:
+    """Two connected ends: what one sends, the other receives."""
+    one, other = MemoryConnection(), MemoryConnection()
+    one.peer, other.peer = other, one
+    return one, other
+
+
+@dataclass
+class MemoryStation:
+    """A station's end of a pipe that speaks raw OCPP-J frames."""
+
+    connection: MemoryConnection
+    ids: itertools.count[int]
+
+    async def call(self, action: str, payload: dict[str, Any]) -> list[Any]:
+        """Send a CALL text frame and return the CSMS's answer frame, parsed."""
+        uid = f"m-{next(self.ids)}"
+        await self.connection.send(json.dumps([2, uid, action, payload]))
+        answer: list[Any] = json.loads(await asyncio.wait_for(self.connection.recv(), 5))
+        assert answer[1] == uid, answer
+        return answer
+
+
+@asynccontextmanager
+async def on_memory(csms: MockCsms, station_id: str, subprotocol: str) -> AsyncIterator[MemoryStation]:
+    """A station connected to `csms` over an in-memory pipe while the block runs."""
+    station_end, csms_end = pipe()
+    served = asyncio.create_task(csms.serve_connection(csms_end, path=f"/ocpp/{station_id}", subprotocol=subprotocol))
+    await asyncio.sleep(0)  # serve_connection registers the station in one step, up to its first read
+    if served.done():
+        served.result()  # it refused the connection: raise why
+    try:
+        yield MemoryStation(station_end, itertools.count(1))
+    finally:
+        await station_end.close()
+        await asyncio.wait_for(served, 5)
