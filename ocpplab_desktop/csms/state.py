@@ -66,7 +66,7 @@ class Transaction:
 class MeterRecord:
     """One MeterValues message (or the meter values of a transaction message)."""
 
-    received_at: float  # wall time
+    received_at: float  # POSIX seconds by the CSMS clock (the wall clock unless one is injected)
     connector_id: int | None  # 1.6 connectorId / 2.0.1 evseId
     transaction_id: int | str | None
     meter_value: list[dict[str, Any]]
@@ -93,7 +93,7 @@ class StationState:
     remote_address: str | None = None
     boot: dict[str, Any] | None = None  # the last BootNotification payload
     registration: str | None = None  # the status the CSMS answered it with
-    last_heartbeat: float | None = None  # wall time
+    last_heartbeat: float | None = None  # POSIX seconds by the CSMS clock
     firmware_status: str | None = None
     upload_status: str | None = None  # 1.6 DiagnosticsStatus / LogStatus, 2.0.1 UploadLogStatus
     connectors: dict[int, ConnectorStatus] = field(default_factory=dict)  # 1.6 connectorId
