@@ -37,7 +37,7 @@ from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
-from ocpplab_desktop.protocol.measurands import samples
+from ocpplab_desktop.protocol.measurands import Sample
 from ocpplab_desktop.protocol.station_port import StationPort
 
 VERSION = OcppVersion.V16
@@ -55,6 +55,7 @@ class ChargePoint16(Dialect):
 
     version = VERSION
     results = call_result
+    calls = call
 
     def __init__(self, station: StationPort) -> None:
         super().__init__(station)
@@ -88,16 +89,25 @@ class ChargePoint16(Dialect):
             )
         )
 
-    @staticmethod
-    def boot_outcome(answer: dict[str, Any]) -> tuple[str, int]:
-        return str(answer["status"]), int(answer["interval"])
-
-    def heartbeat_request(self) -> tuple[str, dict[str, Any]]:
-        return "Heartbeat", {}
-
     @property
     def heartbeat_interval(self) -> int:
         return self.keys.get_int("HeartbeatInterval")
+
+    def set_heartbeat_interval(self, interval: int) -> None:
+        self.keys.change("HeartbeatInterval", str(interval))
+
+    @property
+    def connection_timeout(self) -> int:
+        return self.keys.get_int("ConnectionTimeOut")
+
+    def should_start_transaction(self, c: Connector, auto_start: bool) -> bool:
+        # 1.6 section 3.6: a transaction starts once the cable is plugged and the idTag authorized.
+        return c.plugged and c.token is not None and auto_start
+
+    def reset_waits_for_idle(self, hard: bool) -> bool:
+        # 1.6 section 5.14: both kinds stop the transactions first, neither waits.
+        del hard
+        return False
 
     @property
     def meter_interval(self) -> int:
@@ -174,9 +184,9 @@ class ChargePoint16(Dialect):
         )
         return answer_read(answer, self._id_tag_info)
 
-    async def transaction_updated(self, c: Connector, trigger: str) -> None:
+    def transaction_updated(self, c: Connector, trigger: str, *, with_token: bool = False) -> None:
         """1.6 reports a change of charging state only by StatusNotification."""
-        del c, trigger
+        del c, trigger, with_token
 
     def transaction_ended(
         self, c: Connector, reading: MeterReading, reason: str, token: str | None
@@ -231,7 +241,24 @@ class ChargePoint16(Dialect):
         await self._send_meter_values(c, [self._meter_value(reading, "Sample.Clock", measurands)])
 
     def _meter_value(self, reading: MeterReading, context: str, measurands: list[str]) -> dict[str, Any]:
-        return {"timestamp": self.station.stamp(reading), "sampled_value": sampled_values(reading, context, measurands)}
+        return {
+            "timestamp": self.station.stamp(reading),
+            "sampled_value": self.sampled_values(reading, context, measurands),
+        }
+
+    def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:
+        """SampledValue (1.6 section 7.43): the value as a string, the unit by name."""
+        entry: dict[str, Any] = {
+            "value": f"{sample.value:g}",
+            "context": context,
+            "measurand": sample.measurand,
+            "unit": sample.unit,
+        }
+        if sample.phase is not None:
+            entry["phase"] = sample.phase
+        if sample.location is not None:
+            entry["location"] = sample.location
+        return entry
 
     # --- reasons the station uses ----------------------------------------------------------
     REASON_LOCAL = Reason.local
@@ -241,6 +268,7 @@ class ChargePoint16(Dialect):
     REASON_SOFT_RESET = Reason.soft_reset
     REASON_UNLOCK = Reason.unlock_command
     REASON_DEAUTHORIZED = Reason.de_authorized
+    REASON_TIMEOUT = Reason.other  # 1.6 has no Timeout reason
     REASON_OTHER = Reason.other
     ACCEPTED = AuthorizationStatus.accepted
 
@@ -318,21 +346,12 @@ class ChargePoint16(Dialect):
         self.station.spawn(self.station.unlock(target))
         return call_result.UnlockConnector(status=UnlockStatus.unlocked)
 
-    async def send_trigger(self, message: str, c: Connector | None) -> bool:
-        """Send what a TriggerMessage asked for; False if this dialect cannot."""
-        if message == MessageTrigger.heartbeat:
-            await self._send(call.Heartbeat())
-        elif message == MessageTrigger.status_notification:
-            targets = [c] if c is not None else self.station.connectors
+    async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
+        if message == MessageTrigger.meter_values:
             for one in targets:
-                await self.status(one, one.status16())
-        elif message == MessageTrigger.meter_values:
-            for one in [c] if c is not None else self.station.connectors:
                 await self.meter_values(one, self.station.reading(one), "Trigger")
         elif message == MessageTrigger.diagnostics_status_notification:
             await self._send(call.DiagnosticsStatusNotification(status="Idle"))
-        elif message == MessageTrigger.firmware_status_notification:
-            await self._send(call.FirmwareStatusNotification(status="Idle"))
         else:
             return False
         return True
@@ -348,21 +367,3 @@ SUPPORTED_TRIGGERS = frozenset(
         MessageTrigger.firmware_status_notification,
     }
 )
-
-
-def sampled_values(reading: MeterReading, context: str, measurands: list[str]) -> list[dict[str, Any]]:
-    """SampledValue entries (1.6 section 7.43): values as strings, units by name."""
-    out = []
-    for sample in samples(reading, measurands):
-        entry: dict[str, Any] = {
-            "value": f"{sample.value:g}",
-            "context": context,
-            "measurand": sample.measurand,
-            "unit": sample.unit,
-        }
-        if sample.phase is not None:
-            entry["phase"] = sample.phase
-        if sample.location is not None:
-            entry["location"] = sample.location
-        out.append(entry)
-    return out

@@ -40,7 +40,7 @@ from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
-from ocpplab_desktop.protocol.measurands import samples
+from ocpplab_desktop.protocol.measurands import Sample
 from ocpplab_desktop.protocol.station_port import StationPort
 
 VERSION = OcppVersion.V201
@@ -69,6 +69,7 @@ class ChargingStation201(Dialect):
 
     version = VERSION
     results = call_result
+    calls = call
 
     def __init__(self, station: StationPort) -> None:
         super().__init__(station)
@@ -95,9 +96,30 @@ class ChargingStation201(Dialect):
     def heartbeat_interval(self) -> int:
         return self.model.get_int("OCPPCommCtrlr", "HeartbeatInterval")
 
+    def set_heartbeat_interval(self, interval: int) -> None:
+        self.model.update_actual("OCPPCommCtrlr", "HeartbeatInterval", str(interval))
+
     @property
     def meter_interval(self) -> int:
         return self.model.get_int("SampledDataCtrlr", "TxUpdatedInterval")
+
+    @property
+    def connection_timeout(self) -> int:
+        return self.model.get_int("TxCtrlr", "EVConnectionTimeOut")
+
+    def should_start_transaction(self, c: Connector, auto_start: bool) -> bool:
+        # Part 2 E01: the transaction starts at the first TxStartPoint reached.
+        del auto_start
+        points = self.points("TxStartPoint")
+        return bool(
+            ("EVConnected" in points and c.plugged)
+            or ("Authorized" in points and c.token is not None)
+            or (points & {"PowerPathClosed", "EnergyTransfer"} and c.plugged and c.token is not None)
+        )
+
+    def reset_waits_for_idle(self, hard: bool) -> bool:
+        # B12.FR.01: an OnIdle reset waits until the transactions have ended.
+        return not hard
 
     @property
     def transaction_retry(self) -> tuple[int, int]:
@@ -135,13 +157,6 @@ class ChargingStation201(Dialect):
                 reason=reason,
             )
         )
-
-    @staticmethod
-    def boot_outcome(answer: dict[str, Any]) -> tuple[str, int]:
-        return str(answer["status"]), int(answer["interval"])
-
-    def heartbeat_request(self) -> tuple[str, dict[str, Any]]:
-        return "Heartbeat", {}
 
     async def status(self, c: Connector | None, status: str) -> None:
         """StatusNotification (part 2, G01); 2.0.1 has no station-wide status message."""
@@ -324,23 +339,19 @@ class ChargingStation201(Dialect):
             )
         )
 
-    @staticmethod
-    def sampled_values(reading: MeterReading, context: str, measurands: list[str]) -> list[dict[str, Any]]:
-        """SampledValueType entries (part 2, 2.45): numbers, with a unitOfMeasure object."""
-        out = []
-        for sample in samples(reading, measurands):
-            entry: dict[str, Any] = {
-                "value": sample.value,
-                "context": context,
-                "measurand": sample.measurand,
-                "unit_of_measure": {"unit": sample.unit},
-            }
-            if sample.phase is not None:
-                entry["phase"] = sample.phase
-            if sample.location is not None:
-                entry["location"] = sample.location
-            out.append(entry)
-        return out
+    def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:
+        """SampledValueType (part 2, 2.45): a number, with a unitOfMeasure object."""
+        entry: dict[str, Any] = {
+            "value": sample.value,
+            "context": context,
+            "measurand": sample.measurand,
+            "unit_of_measure": {"unit": sample.unit},
+        }
+        if sample.phase is not None:
+            entry["phase"] = sample.phase
+        if sample.location is not None:
+            entry["location"] = sample.location
+        return entry
 
     # --- reasons and triggers the station uses ------------------------------------------------
     REASON_LOCAL = ReasonEnumType.local
@@ -350,6 +361,7 @@ class ChargingStation201(Dialect):
     REASON_SOFT_RESET = ReasonEnumType.immediate_reset
     REASON_UNLOCK = ReasonEnumType.other
     REASON_DEAUTHORIZED = ReasonEnumType.de_authorized
+    REASON_TIMEOUT = ReasonEnumType.timeout
     REASON_OTHER = ReasonEnumType.other
     ACCEPTED = AuthorizationStatusEnumType.accepted
 
@@ -483,22 +495,15 @@ class ChargingStation201(Dialect):
         self.station.spawn(self.station.unlock(target))
         return call_result.UnlockConnector(status=UnlockStatusEnumType.unlocked)
 
-    async def send_trigger(self, message: str, c: Connector | None) -> bool:
-        targets = [c] if c is not None else self.station.connectors
-        if message == MessageTriggerEnumType.heartbeat:
-            await self._send(call.Heartbeat())
-        elif message == MessageTriggerEnumType.status_notification:
+    async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
+        if message == MessageTriggerEnumType.meter_values:
             for one in targets:
-                await self.status(one, one.status201())
-        elif message == MessageTriggerEnumType.meter_values:
-            for one in targets:
-                values = self.sampled_values(
-                    self.station.reading(one), "Trigger", self.measurands("TxUpdatedMeasurands")
-                )
+                reading = self.station.reading(one)
+                values = self.sampled_values(reading, "Trigger", self.measurands("TxUpdatedMeasurands"))
                 await self._send(
                     call.MeterValues(
                         evse_id=one.evse_id,
-                        meter_value=[{"timestamp": self.station.now_iso(), "sampled_value": values}],
+                        meter_value=[{"timestamp": self.station.stamp(reading), "sampled_value": values}],
                     )
                 )
         elif message == MessageTriggerEnumType.transaction_event:
@@ -516,8 +521,6 @@ class ChargingStation201(Dialect):
                     )
         elif message == MessageTriggerEnumType.log_status_notification:
             await self._send(call.LogStatusNotification(status="Idle"))
-        elif message == MessageTriggerEnumType.firmware_status_notification:
-            await self._send(call.FirmwareStatusNotification(status="Idle"))
         else:
             return False
         return True
@@ -529,6 +532,7 @@ ENDED_TRIGGER: dict[str, str] = {
     ReasonEnumType.ev_disconnected: TriggerReasonEnumType.ev_communication_lost,
     ReasonEnumType.immediate_reset: TriggerReasonEnumType.reset_command,
     ReasonEnumType.de_authorized: TriggerReasonEnumType.deauthorized,
+    ReasonEnumType.timeout: TriggerReasonEnumType.ev_connect_timeout,
     ReasonEnumType.other: TriggerReasonEnumType.abnormal_condition,
 }
 

@@ -1,35 +1,179 @@
-"""What the 1.6 and 2.0.1 charge-point dialects share.
+"""The charge-point dialect: everything a station says and answers that depends on the OCPP version.
 
-The handlers here answer actions that have the same name and the same answer values in both
-versions ("ClearCache" -> Accepted/Rejected, "DataTransfer" -> UnknownVendorId/Accepted); each dialect
-only says which version's payload classes to build them with.
+`Dialect` is the declared interface between the version-neutral engine and the two versions:
+`ChargePoint16` (`cp16.py`) and `ChargingStation201` (`cp201.py`) implement every abstract
+member with the same signature, and no code outside them chooses behaviour by version. What
+both versions do the same way is written once here: the boot answer, the heartbeat, ClearCache,
+DataTransfer, the sampled-value loop and the triggers they share.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ocpp.routing import on
 
-from ocpplab_desktop.model.auth_cache import TokenInfo
+from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.measurands import Sample, samples
 from ocpplab_desktop.protocol.station_port import StationPort
 
 _T = TypeVar("_T")
 
 
-class Dialect:
-    version: OcppVersion
-    results: ModuleType  # ocpp.v16.call_result or ocpp.v201.call_result
+class Dialect(ABC):
+    """One OCPP version's side of a charging station; `station` supplies state and actions."""
+
+    version: ClassVar[OcppVersion]
+    results: ClassVar[ModuleType]  # ocpp.v16.call_result or ocpp.v201.call_result
+    calls: ClassVar[ModuleType]  # ocpp.v16.call or ocpp.v201.call
+
+    # Stop reasons and the token status the engine uses, in each version's own words.
+    REASON_LOCAL: ClassVar[str]
+    REASON_REMOTE: ClassVar[str]
+    REASON_EV_DISCONNECTED: ClassVar[str]
+    REASON_HARD_RESET: ClassVar[str]
+    REASON_SOFT_RESET: ClassVar[str]
+    REASON_UNLOCK: ClassVar[str]
+    REASON_DEAUTHORIZED: ClassVar[str]
+    REASON_TIMEOUT: ClassVar[str]
+    REASON_OTHER: ClassVar[str]
+    ACCEPTED: ClassVar[str]
 
     def __init__(self, station: StationPort) -> None:
         self.station = station
 
+    # --- settings the station reads -------------------------------------------------------
+    @property
+    @abstractmethod
+    def heartbeat_interval(self) -> int: ...
+
+    @abstractmethod
+    def set_heartbeat_interval(self, interval: int) -> None:
+        """The boot answer's interval becomes the heartbeat interval (1.6 4.2, 2.0.1 B01.FR.04)."""
+
+    @property
+    @abstractmethod
+    def meter_interval(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def aligned_interval(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def ping_interval(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def connection_timeout(self) -> int:
+        """Seconds a session waits for the cable after authorization (1.6 ConnectionTimeOut,
+        2.0.1 EVConnectionTimeOut); 0: for ever."""
+
+    @property
+    @abstractmethod
+    def transaction_retry(self) -> tuple[int, int]:
+        """(transmissions in all, base interval in s) for a transaction message the CSMS failed."""
+
+    @property
+    @abstractmethod
+    def auth_settings(self) -> AuthSettings: ...
+
+    @abstractmethod
+    def should_start_transaction(self, c: Connector, auto_start: bool) -> bool:
+        """Whether the connector's conditions make a transaction exist now."""
+
+    @abstractmethod
+    def reset_waits_for_idle(self, hard: bool) -> bool:
+        """Whether a reset of this kind waits until no transaction runs."""
+
+    @abstractmethod
+    def connector_label(self, c: Connector) -> str: ...
+
+    # --- messages out ---------------------------------------------------------------------
+    @abstractmethod
+    def boot_request(self, reason: str) -> tuple[str, dict[str, Any]]: ...
+
+    @staticmethod
+    def boot_outcome(answer: dict[str, Any]) -> tuple[str, int]:
+        """(status, interval) of a BootNotification answer; the fields agree in both versions."""
+        return str(answer["status"]), int(answer["interval"])
+
+    @staticmethod
+    def heartbeat_request() -> tuple[str, dict[str, Any]]:
+        return "Heartbeat", {}
+
+    @abstractmethod
+    async def status(self, c: Connector | None, status: str) -> None:
+        """StatusNotification; connector None is the station as a whole where the version has that."""
+
+    @abstractmethod
+    async def statuses_after_boot(self) -> None:
+        """What the version reports after a boot besides each connector's status."""
+
+    @abstractmethod
+    async def authorize(self, token: str) -> TokenInfo: ...
+
+    @abstractmethod
+    def transaction_started(
+        self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None
+    ) -> Awaitable[TokenInfo]:
+        """Queue the start of a transaction now; awaited, what the CSMS said of the token."""
+
+    @abstractmethod
+    def transaction_updated(
+        self, c: Connector, trigger: str, *, with_token: bool = False
+    ) -> Awaitable[TokenInfo | None] | None:
+        """Queue a report of what changed in a running transaction; None when the version has no
+        such message (1.6 reports charging states by StatusNotification only)."""
+
+    @abstractmethod
+    def transaction_ended(
+        self, c: Connector, reading: MeterReading, reason: str, token: str | None
+    ) -> Awaitable[dict[str, Any]]:
+        """Queue the end of a transaction now; awaited, the CSMS's answer."""
+
+    @abstractmethod
+    async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None: ...
+
+    @abstractmethod
+    async def aligned_values(self, c: Connector, reading: MeterReading) -> None: ...
+
+    @abstractmethod
+    def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:
+        """One sampled value in the version's form."""
+
+    def sampled_values(self, reading: MeterReading, context: str, measurands: list[str]) -> list[dict[str, Any]]:
+        return [self.sampled_value(sample, context) for sample in samples(reading, measurands)]
+
+    async def send_trigger(self, message: str, c: Connector | None) -> bool:
+        """Send what a TriggerMessage asked for (1.6 5.17, 2.0.1 F06); False if this dialect cannot."""
+        targets = [c] if c is not None else self.station.connectors
+        if message == "Heartbeat":
+            await self._send(self.calls.Heartbeat())
+        elif message == "StatusNotification":
+            for one in targets:
+                await self.status(one, one.status())
+        elif message == "FirmwareStatusNotification":
+            # No firmware update is under way: Idle (1.6 section 7.25, 2.0.1 L01).
+            await self._send(self.calls.FirmwareStatusNotification(status="Idle"))
+        else:
+            return await self.send_version_trigger(message, targets)
+        return True
+
+    @abstractmethod
+    async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
+        """The triggers that differ between the versions."""
+
+    # --- sending through the station ---------------------------------------------------------
     async def _send(
         self,
         payload: Any,
@@ -51,6 +195,7 @@ class Dialect:
         it can then carry an id the CSMS assigns to a message queued before it."""
         return self.station.enqueue(action, lambda: to_wire(build()), transactional=True)
 
+    # --- CALLs both versions answer alike ------------------------------------------------------
     @on("ClearCache")
     def on_clear_cache(self, **_: Any) -> Any:
         # 1.6 section 5.4, 2.0.1 C11.FR.04: Rejected when the cache is disabled.

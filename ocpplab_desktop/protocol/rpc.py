@@ -312,7 +312,7 @@ class RpcConnection:
             return exc
         return None
 
-    def _frame(
+    def _frame(  # noqa: PLR0917 - one positional slot per Frame field, in Frame's order
         self,
         text: str,
         message: Any,

@@ -1,0 +1,120 @@
+"""The meter loop: each connector's meter on the simulated clock, and the timers that sample it.
+
+A meter is advanced lazily ("settled") to the present whenever it is read or the drawing state
+of its connector changes, so energy is exact at any speed. Three timers read it: the sampled
+interval (1.6 MeterValueSampleInterval, 2.0.1 TxUpdatedInterval) during transactions, the
+clock-aligned interval (1.6 section 3.16.2, 2.0.1 J01), which falls on multiples of the
+interval since midnight UTC, and the graph sample that feeds the window and the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ocpplab_desktop.model.clock import SimClock, Timer
+from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.events import EventBus, MeterSample
+from ocpplab_desktop.model.meter import ConnectorMeter, EvProfile, MeterReading, default_ev_for
+
+
+@dataclass
+class _Meter:
+    meter: ConnectorMeter
+    last_advance: float
+
+
+class Metering:
+    """Meters of one station's connectors and the periodic samples taken of them."""
+
+    def __init__(
+        self,
+        station_id: str,
+        connectors: list[Connector],
+        *,
+        clock: SimClock,
+        bus: EventBus,
+        on_ev_full: Callable[[Connector], None],
+    ) -> None:
+        self.station_id = station_id
+        self.clock = clock
+        self.bus = bus
+        self._on_ev_full = on_ev_full
+        self.connectors = connectors
+        self._meters = {id(c): _Meter(ConnectorMeter(c.config), clock.now) for c in connectors}
+        self._sampled: Timer | None = None
+        self._aligned: Timer | None = None
+        self._graph: Timer | None = None
+
+    def meter(self, c: Connector) -> ConnectorMeter:
+        return self._meters[id(c)].meter
+
+    def settle(self, c: Connector) -> None:
+        """Bring the meter to the present, at the drawing state it had since the last change."""
+        entry = self._meters[id(c)]
+        now = self.clock.now
+        entry.meter.advance(max(0.0, now - entry.last_advance), drawing=c.drawing)
+        entry.last_advance = now
+        if c.drawing and entry.meter.ev_full and not c.ev_full:
+            c.ev_full = True
+            self._on_ev_full(c)
+
+    def reading(self, c: Connector) -> MeterReading:
+        """The connector's meter, brought up to the present simulated time."""
+        self.settle(c)
+        return self._meters[id(c)].meter.snapshot(self.clock.now)
+
+    def plug(self, c: Connector, ev: EvProfile | None) -> None:
+        self.meter(c).plug(ev or default_ev_for(c.config))
+
+    def unplug(self, c: Connector) -> None:
+        self.meter(c).unplug()
+
+    def set_limit(self, c: Connector, limit_w: float | None) -> None:
+        """Apply an active charging limit (smart charging) from now on."""
+        self.settle(c)
+        self.meter(c).set_limit(limit_w)
+
+    # --- timers -----------------------------------------------------------------------------
+    def arm_sampled(self, interval: int, due: Callable[[], None]) -> None:
+        self._sampled = self._rearm(self._sampled, interval, due)
+
+    def arm_aligned(self, interval: int, due: Callable[[], None]) -> None:
+        """Clock-aligned samples fall on multiples of the interval since midnight UTC (1.6 section 9.1.2)."""
+        if self._aligned is not None:
+            self._aligned.cancel()
+            self._aligned = None
+        if interval <= 0:
+            return
+        now = self.clock.utc_now()
+        since_midnight = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
+        first = interval - since_midnight % interval
+        self._aligned = self.clock.scheduler.call_every(interval, due, first_delay=first)
+
+    def start_graph(self, interval: float | None) -> None:
+        """Publish a `MeterSample` of every connector each `interval` simulated seconds (None: never)."""
+        if self._graph is None and interval:
+            self._graph = self.clock.scheduler.call_every(interval, self._graph_sample)
+
+    def _rearm(self, timer: Timer | None, interval: int, due: Callable[[], None]) -> Timer | None:
+        if timer is not None:
+            timer.cancel()
+        return self.clock.scheduler.call_every(interval, due) if interval > 0 else None
+
+    def stop(self) -> None:
+        for timer in (self._sampled, self._aligned, self._graph):
+            if timer is not None:
+                timer.cancel()
+        self._sampled = self._aligned = self._graph = None
+
+    def _graph_sample(self) -> None:
+        for c in self.connectors:
+            self.publish(c, self.reading(c))
+
+    def publish(self, c: Connector, r: MeterReading) -> None:
+        self.bus.publish(
+            MeterSample(
+                self.station_id, c.evse_id, c.connector_id, self.clock.now, r.energy_wh, r.power_w,
+                r.limit_w if r.limit_w is not None else r.offered_w, r.voltage_v, r.current_a, r.soc,
+            )
+        )  # fmt: skip
