@@ -3,16 +3,22 @@
 A template is a `StationConfig.to_dict()` in a JSON file named `<name>.json`. Shipped
 templates win over user templates of the same name, and saving a user template under a
 shipped name is refused, so a name always means one thing.
+
+Every template is checked against the declared schema (`template_schema`) when it is read,
+so that a broken file is refused with its file, line and field instead of failing later.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
 
 from ocpplab_desktop import paths
 from ocpplab_desktop.model.config import ConfigError, StationConfig
+from ocpplab_desktop.model.document import DocumentError, read_json, say
+from ocpplab_desktop.model.template_schema import template_problem
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +68,10 @@ def save_user_template(config: StationConfig, name: str, directory: Path | None 
     if (paths.TEMPLATES / f"{name}.json").is_file():
         raise ConfigError(f"template name {name!r} is a built-in template; choose another name")
     config.validate()
+    # Checked as it will be read back: a rating of infinity passes `validate()` but not the schema.
+    problem = template_problem(json.loads(json.dumps(config.to_dict())), f"template {name!r}")
+    if problem is not None:
+        raise ConfigError(problem)
     target = (directory or paths.user_templates()) / f"{name}.json"
     config.save(target)
     return target
@@ -72,7 +82,17 @@ def _json_files(directory: Path) -> list[Path]:
 
 
 def _load(path: Path) -> StationConfig:
+    source = f"template {path}"
     try:
-        return StationConfig.load(path).validate()
+        data, lines = read_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(say(source, None, f"cannot read it: {exc.strerror or exc}")) from exc
+    except DocumentError as exc:
+        raise ConfigError(say(source, exc.line, exc.problem)) from exc
+    problem = template_problem(data, source, lines)
+    if problem is not None:
+        raise ConfigError(problem)
+    try:
+        return StationConfig.from_dict(data).validate()
     except ConfigError as exc:
-        raise ConfigError(f"template {path}: {exc}") from exc
+        raise ConfigError(say(source, None, str(exc))) from exc
