@@ -23,10 +23,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from ocpplab_desktop.gui.formatting import search_text
-from ocpplab_desktop.gui.log_model import LogFilter
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+from ocpplab_desktop.protocol.logbook import LogFilter, search_text
 
 
 def _quiet_offscreen_notice(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:

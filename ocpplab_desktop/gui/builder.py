@@ -1,20 +1,16 @@
 """The station builder: a form over StationConfig, validated as you type.
 
 The fixed layout is the Designer form ui/station_builder.ui; this module fills it, reads it
-back into a StationConfig on every edit and shows what is wrong under the field it concerns.
-The words come from `StationConfig.problems()` (one place for validation), plus what only the
-builder knows: ids already in the lab, URLs the parser chokes on, power a connector cannot
-deliver, and overrides the 1.6 key table or 2.0.1 device model reject.
+back into a StationConfig on every edit and shows each problem under the widget of its field.
+What is wrong, what a new form starts from and how overrides and EVSE edits work are decided
+by `model.station_form`, without Qt; this module only moves values between it and the widgets.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable, Set
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
@@ -35,23 +31,26 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.generated.ui_station_builder import Ui_StationBuilder
+from ocpplab_desktop.model import station_form
 from ocpplab_desktop.model.config import (
     CONNECTOR_TYPES,
-    IDENTITY_LIMITS,
     ConfigError,
     ConnectorConfig,
     CurrentType,
     EvseConfig,
     OcppVersion,
     StationConfig,
-    VariableSetting,
-    identity_label,
 )
-from ocpplab_desktop.model.config_keys import ConfigurationKeys16
-from ocpplab_desktop.model.device_model import DeviceModel
+from ocpplab_desktop.model.station_form import Field, Overrides, Problem, SettingRow
 from ocpplab_desktop.model.templates import builtin_templates, save_user_template, user_templates_list
+from ocpplab_desktop.model.version_traits import ConfigSurface, traits
 
-_TRAILING_NUMBER = re.compile(r"(.*?)(\d+)$")
+_SETTINGS_HINTS = {
+    ConfigSurface.KEYS: "OCPP 1.6 configuration keys (section 9). Double-click a value to override it; "
+    "greyed keys are read-only.",
+    ConfigSurface.VARIABLES: "OCPP 2.0.1 device model: the ReadWrite variables a GetBaseReport(ConfigurationInventory) "
+    "lists. Double-click a value to set it.",
+}
 
 
 class Column:
@@ -62,75 +61,13 @@ class Column:
     TOOLTIPS = ("", "", "", "", "", "Maximum current per phase (A)", "Maximum power (kW)", "Nominal voltage (V)")
 
 
-def unique_id(wanted: str, taken: Set[str]) -> str:
-    """`wanted`, or the next free id after it: CP-0001 -> CP-0002, CP -> CP-2."""
-    if wanted not in taken:
-        return wanted
-    match = _TRAILING_NUMBER.fullmatch(wanted)
-    stem, number, width = (match[1], int(match[2]), len(match[2])) if match else (f"{wanted}-", 1, 1)
-    while True:
-        number += 1
-        candidate = f"{stem}{number:0{width}d}"
-        if candidate not in taken:
-            return candidate
-
-
-def url_problem(url: str) -> str | None:
-    """What the URL parser (and so the WebSocket client) cannot use in `url`, beyond the scheme rule."""
-    if not url.strip():
-        return "CSMS URL: enter the address of the external CSMS, e.g. ws://csms.example:9000/ocpp"
-    if any(ch.isspace() for ch in url):
-        return f"CSMS URL {url!r}: remove the spaces"
-    try:
-        urlparse(url).port  # noqa: B018 - parsing the port is the check
-    except ValueError as exc:
-        return f"CSMS URL {url!r}: {exc}; use ws://host:port/path with a port from 1 to 65535"
-    return None
-
-
-def power_problem(where: str, c: ConnectorConfig) -> str | None:
-    """A connector that promises more power than its current and voltage can carry."""
-    if min(c.max_current_a, c.max_power_w, c.voltage_v) <= 0:
-        return None  # StationConfig.problems() already says which one must be positive
-    phases = c.phases if c.current_type is CurrentType.AC else 1
-    deliverable = phases * c.voltage_v * c.max_current_a
-    if c.max_power_w <= deliverable * 1.001:
-        return None
-    formula = (
-        f"{phases} x {c.voltage_v:g} V x {c.max_current_a:g} A"
-        if phases > 1
-        else f"{c.voltage_v:g} V x {c.max_current_a:g} A"
-    )
-    return (
-        f"{where}: max power {c.max_power_w / 1000:g} kW is more than {formula} = {deliverable / 1000:g} kW; "
-        "lower the power or raise the current or voltage"
-    )
-
-
-@dataclass(frozen=True)
-class _Setting:
-    """One row of a configuration table: cells before the value, the value, cells after it."""
-
-    key: Hashable
-    before: tuple[str, ...]
-    value: str
-    default: str  # the value without an override; editing back to it drops the override
-    editable: bool
-    after: tuple[str, ...] = ()
-    tip: str = ""
-
-    @property
-    def overridden(self) -> bool:
-        return self.value != self.default
-
-
 class _SettingsTable:
     """A QTableWidget of settings; an edit of a value cell calls `on_edit(row, text)`."""
 
-    def __init__(self, table: QTableWidget, headers: tuple[str, ...], on_edit: Callable[[_Setting, str], None]):
+    def __init__(self, table: QTableWidget, headers: tuple[str, ...], on_edit: Callable[[SettingRow, str], None]):
         self.table = table
         self._value_column = headers.index("Value")
-        self._rows: list[_Setting] = []
+        self._rows: list[SettingRow] = []
         self._on_edit = on_edit
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
@@ -147,7 +84,7 @@ class _SettingsTable:
             )
         table.itemChanged.connect(self._item_changed)
 
-    def show(self, rows: list[_Setting]) -> None:
+    def show(self, rows: list[SettingRow]) -> None:
         """Show `rows`; nothing happens when they are what the table shows already (it is called per edit)."""
         if rows == self._rows:
             return
@@ -181,16 +118,12 @@ class _SettingsTable:
                 return item
         raise KeyError(f"no setting {key!r} in the table")
 
-    def rows(self) -> list[_Setting]:
+    def rows(self) -> list[SettingRow]:
         return list(self._rows)
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() == self._value_column and 0 <= item.row() < len(self._rows):
             self._on_edit(self._rows[item.row()], item.text())
-
-
-def _variable_key(setting: VariableSetting) -> tuple[str, int | None, int | None, str, str | None]:
-    return setting.component, setting.evse_id, setting.connector_id, setting.variable, setting.instance
 
 
 class StationBuilderDialog(QDialog):
@@ -210,11 +143,10 @@ class StationBuilderDialog(QDialog):
         self.ui.setupUi(self)
         self._existing_ids = frozenset(existing_ids)
         self._templates_dir = templates_dir
-        self._key_overrides: dict[str, str] = {}
-        self._variable_overrides: dict[tuple[Any, ...], VariableSetting] = {}
+        self._overrides = Overrides()
         self._description = ""
         self._loading = False
-        self._problems: list[str] = []
+        self._problems: list[Problem] = []
         self._templates: list[StationConfig | None] = []  # by combo index; None for the separator
 
         ui = self.ui
@@ -222,17 +154,21 @@ class StationBuilderDialog(QDialog):
             f"Built-in mock CSMS ({embedded_csms_url})" if embedded_csms_url else "Built-in mock CSMS"
         )
         ui.ocpp_version.addItems([version.value for version in OcppVersion])
-        self._error_labels = (
-            ui.station_id_error,
-            ui.identity_error,
-            ui.csms_url_error,
-            ui.password_error,
-            ui.intervals_error,
-            ui.connectors_error,
-            ui.settings_error,
-            ui.problems_label,
-        )
-        for label in self._error_labels:
+        self._error_labels: dict[Field, QLabel] = {
+            Field.ID: ui.station_id_error,
+            Field.VENDOR: ui.identity_error,
+            Field.MODEL: ui.identity_error,
+            Field.SERIAL_NUMBER: ui.identity_error,
+            Field.FIRMWARE_VERSION: ui.identity_error,
+            Field.CSMS_URL: ui.csms_url_error,
+            Field.PASSWORD: ui.password_error,
+            Field.METER_INTERVAL: ui.intervals_error,
+            Field.HEARTBEAT_INTERVAL: ui.intervals_error,
+            Field.EVSES: ui.connectors_error,
+            Field.CONFIG_KEYS: ui.settings_error,
+            Field.VARIABLES: ui.settings_error,
+        }
+        for label in set(self._error_labels.values()):
             label.setStyleSheet(f"QLabel {{ color: {palette.ERROR}; }}")
             label.hide()
         ui.template_description.setEnabled(False)  # quiet text in either theme
@@ -241,6 +177,10 @@ class StationBuilderDialog(QDialog):
         self.variables = _SettingsTable(
             ui.variables_table, ("Component", "Variable", "Value", "Type"), self._variable_edited
         )
+        self._settings_pages = {
+            ConfigSurface.KEYS: (ui.keys_page, self.keys),
+            ConfigSurface.VARIABLES: (ui.variables_page, self.variables),
+        }
         self._fill_template_combo()
 
         for edit in (ui.station_id, ui.vendor, ui.model, ui.serial_number, ui.firmware_version, ui.password):
@@ -258,35 +198,31 @@ class StationBuilderDialog(QDialog):
         ui.button_box.accepted.connect(self.accept)
         ui.button_box.rejected.connect(self.reject)
 
-        if config is None:
-            config = StationConfig(id=unique_id(StationConfig().id, self._existing_ids))
-        self.load(config)
+        self.load(station_form.new_station(self._existing_ids) if config is None else config)
 
     # --- public ----------------------------------------------------------------------------
     def config(self) -> StationConfig:
         """The configuration the form describes; valid once the dialog was accepted."""
         ui = self.ui
-        version = self._version()
-        return StationConfig(
+        typed = StationConfig(
             id=ui.station_id.text().strip(),
             vendor=ui.vendor.text().strip(),
             model=ui.model.text().strip(),
             serial_number=ui.serial_number.text().strip(),
             firmware_version=ui.firmware_version.text().strip(),
-            ocpp_version=version,
+            ocpp_version=OcppVersion(ui.ocpp_version.currentText()),
             csms_url=ui.csms_url.text().strip() if ui.external_radio.isChecked() else None,
             password=ui.password.text() or None,
             evses=self._evses(),
             meter_interval_s=ui.meter_interval.value(),
             heartbeat_interval_s=ui.heartbeat_interval.value(),
-            config_keys=dict(self._key_overrides) if version is OcppVersion.V16 else {},
-            variables=tuple(self._variable_overrides.values()) if version is OcppVersion.V201 else (),
             description=self._description,
         )
+        return self._overrides.apply(typed)
 
     def problems(self) -> list[str]:
         """What keeps OK disabled, as shown in red on the form."""
-        return list(self._problems)
+        return [problem.message for problem in self._problems]
 
     def ok_button(self) -> QPushButton:
         button = self.ui.button_box.button(QDialogButtonBox.StandardButton.Ok)
@@ -310,8 +246,7 @@ class StationBuilderDialog(QDialog):
             ui.password.setText(config.password or "")
             ui.meter_interval.setValue(config.meter_interval_s)
             ui.heartbeat_interval.setValue(config.heartbeat_interval_s)
-            self._key_overrides = dict(config.config_keys)
-            self._variable_overrides = {_variable_key(v): v for v in config.variables}
+            self._overrides = Overrides.of(config)
             self._description = config.description
             ui.template_description.setText(config.description)
             ui.template_description.setVisible(bool(config.description))
@@ -345,14 +280,14 @@ class StationBuilderDialog(QDialog):
     def _template_chosen(self, index: int) -> None:
         template = self._templates[index] if 0 <= index < len(self._templates) else None
         if template is not None:
-            self.load(template.with_id(unique_id(template.id, self._existing_ids)))
+            self.load(station_form.with_free_id(template, self._existing_ids))
 
     def _ask_template_name(self) -> None:
         dialog = QInputDialog(self)
         dialog.setObjectName("templateNameDialog")
         dialog.setWindowTitle("Save as template")
         dialog.setLabelText("Template name (letters, digits, '.', '-' or '_'):")
-        dialog.setTextValue(re.sub(r"[^A-Za-z0-9._-]+", "-", self.ui.model.text().strip()).strip("-.").lower())
+        dialog.setTextValue(station_form.template_name_for(self.ui.model.text()))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.textValueSelected.connect(self._save_template)
         dialog.open()  # not exec(): a nested event loop would stall the asyncio loop qasync runs on Qt's
@@ -475,113 +410,46 @@ class StationBuilderDialog(QDialog):
         rows = self.ui.connectors_table.selectionModel().selectedRows()
         return rows[0].row() if rows else self.ui.connectors_table.rowCount() - 1
 
-    def _restructure(self, evses: list[list[ConnectorConfig]], select: int) -> None:
-        """Show `evses` numbered 1..n, each with connectors 1..m, as the specification wants."""
-        numbered = tuple(
-            EvseConfig(e, tuple(replace(c, id=i) for i, c in enumerate(connectors, start=1)))
-            for e, connectors in enumerate((cs for cs in evses if cs), start=1)
-        )
-        self._show_connectors(numbered, select)
+    def _restructure(self, evses: tuple[EvseConfig, ...], select: int) -> None:
+        self._show_connectors(evses, select)
         self._changed()
-
-    def _grouped(self) -> list[list[ConnectorConfig]]:
-        return [list(evse.connectors) for evse in self._evses()]
 
     def _add_evse(self) -> None:
         row = self._selected_row()
         template = self._row_config(row)[1] if row >= 0 else ConnectorConfig()
-        evses = [*self._grouped(), [template]]
-        self._restructure(evses, select=sum(len(e) for e in evses) - 1)
+        self._restructure(*station_form.add_evse(self._evses(), template))
 
     def _add_connector(self) -> None:
-        row = self._selected_row()
-        evse_id, template = self._row_config(row)
-        evses = self._grouped()
-        evses[evse_id - 1].append(template)
-        self._restructure(evses, select=sum(len(e) for e in evses[:evse_id]) - 1)
+        evse_id, template = self._row_config(self._selected_row())
+        self._restructure(*station_form.add_connector(self._evses(), evse_id, template))
 
     def _remove_connector(self) -> None:
         row = self._selected_row()
         if row < 0:
             return
         evse_id, connector = self._row_config(row)
-        evses = self._grouped()
-        del evses[evse_id - 1][connector.id - 1]
-        self._restructure(evses, select=row)
+        self._restructure(station_form.remove_connector(self._evses(), evse_id, connector.id), select=row)
 
     # --- configuration keys / variables ------------------------------------------------------
-    def _key_rows(self, config: StationConfig) -> list[_Setting]:
-        entries, _ = ConfigurationKeys16(replace(config, config_keys={})).get()
-        rows = []
-        for entry in entries:
-            if "value" not in entry:
-                continue  # write-only (AuthorizationKey): the password field sets it
-            key, default, readonly = str(entry["key"]), str(entry["value"]), bool(entry["readonly"])
-            value = self._key_overrides.get(key, default)
-            access = ("R",) if readonly else ("RW",)
-            tip = "read-only (1.6 section 9)" if readonly else f"default: {default or '(empty)'}"
-            rows.append(_Setting(key, (key,), value, default, not readonly, access, tip))
-        known = {row.key for row in rows}
-        rows.extend(
-            _Setting(key, (key,), value, "", True, ("RW",), "vendor key")
-            for key, value in self._key_overrides.items()
-            if key not in known
-        )
-        return rows
-
-    def _variable_rows(self, config: StationConfig) -> list[_Setting]:
-        rows = []
-        for data in DeviceModel.for_station(replace(config, variables=())).base_report("ConfigurationInventory"):
-            actual = next(a for a in data["variableAttribute"] if a["type"] == "Actual")
-            if actual["mutability"] != "ReadWrite":
-                continue  # write-only (BasicAuthPassword): the password field sets it
-            component, variable = data["component"], data["variable"]
-            evse = component.get("evse", {})
-            setting = VariableSetting(
-                component["name"], variable["name"], actual["value"], evse.get("id"), evse.get("connectorId"),
-                variable.get("instance"),
-            )  # fmt: skip
-            override = self._variable_overrides.get(_variable_key(setting))
-            value = setting.value if override is None else override.value
-            chars = data["variableCharacteristics"]
-            kind = " ".join(str(part) for part in (chars["dataType"], chars.get("unit")) if part)
-            tip = (
-                f"allowed: {chars['valuesList']}" if "valuesList" in chars else f"default: {setting.value or '(empty)'}"
-            )
-            rows.append(
-                _Setting(_variable_key(setting), _variable_cells(setting), value, setting.value, True, (kind,), tip)
-            )
-        known = {row.key for row in rows}
-        rows.extend(
-            _Setting(key, _variable_cells(setting), setting.value, "", True, ("string",), "vendor variable")
-            for key, setting in self._variable_overrides.items()
-            if key not in known
-        )
-        return rows
-
-    def _key_edited(self, row: _Setting, text: str) -> None:
-        assert isinstance(row.key, str)
-        if text == row.default:
-            self._key_overrides.pop(row.key, None)
-        else:
-            self._key_overrides[row.key] = text
+    def _key_edited(self, row: SettingRow, text: str) -> None:
+        self._overrides.set_key(row, text)
         self._changed()
 
-    def _variable_edited(self, row: _Setting, text: str) -> None:
-        assert isinstance(row.key, tuple)
-        component, evse_id, connector_id, variable, instance = row.key
-        if text == row.default:
-            self._variable_overrides.pop(row.key, None)
-        else:
-            self._variable_overrides[row.key] = VariableSetting(
-                component, variable, text, evse_id, connector_id, instance
-            )
+    def _variable_edited(self, row: SettingRow, text: str) -> None:
+        self._overrides.set_variable(row, text)
         self._changed()
+
+    def _show_settings(self, config: StationConfig) -> None:
+        """The page of the version's configuration surface, with the current defaults (they follow the form)."""
+        surface = traits(config.ocpp_version).config_surface
+        page, table = self._settings_pages[surface]
+        self.ui.settings_stack.setCurrentWidget(page)
+        self.ui.settings_hint.setText(_SETTINGS_HINTS[surface])
+        rows = self._overrides.rows(config)
+        if rows is not None:
+            table.show(rows)
 
     # --- validation ----------------------------------------------------------------------------
-    def _version(self) -> OcppVersion:
-        return OcppVersion(self.ui.ocpp_version.currentText())
-
     def _url_typed(self, text: str) -> None:
         if text.strip() and not self.ui.external_radio.isChecked():
             self.ui.external_radio.setChecked(True)  # typing a URL means using it
@@ -591,23 +459,14 @@ class StationBuilderDialog(QDialog):
         """Re-read the form, show every problem under its field, enable OK only without problems."""
         if self._loading:
             return
-        ui = self.ui
         config = self.config()
-        for row in range(ui.connectors_table.rowCount()):
+        for row in range(self.ui.connectors_table.rowCount()):
             self._phases_follow_current_type(row)
-        v16 = config.ocpp_version is OcppVersion.V16
-        ui.settings_stack.setCurrentWidget(ui.keys_page if v16 else ui.variables_page)
-        ui.settings_hint.setText(
-            "OCPP 1.6 configuration keys (section 9). Double-click a value to override it; greyed keys are read-only."
-            if v16
-            else "OCPP 2.0.1 device model: the ReadWrite variables a GetBaseReport(ConfigurationInventory) lists. "
-            "Double-click a value to set it."
-        )
         self._show_settings(config)
-        self._problems = self._find_problems(config)
-        routed: dict[QLabel, list[str]] = {label: [] for label in self._error_labels}
+        self._problems = station_form.form_problems(config, self._existing_ids)
+        routed: dict[QLabel, list[str]] = {label: [] for label in self._error_labels.values()}
         for problem in self._problems:
-            routed[self._label_for(problem)].append(problem)
+            routed[self._error_labels[problem.field]].append(problem.message)
         for label, found in routed.items():
             label.setText("\n".join(found))
             label.setVisible(bool(found))
@@ -616,64 +475,12 @@ class StationBuilderDialog(QDialog):
         ok.setEnabled(not self._problems)
         ok.setToolTip("" if not self._problems else "Fix the problems shown in red first")
 
-    def _find_problems(self, config: StationConfig) -> list[str]:
-        found = list(config.problems())
-        if config.id in self._existing_ids:
-            suggestion = unique_id(config.id, self._existing_ids)
-            found.insert(0, f"station id {config.id!r} is already in the lab; choose another, e.g. {suggestion}")
-        if config.csms_url is not None:
-            problem = url_problem(config.csms_url)
-            if problem is not None:
-                # The parser's complaint says more than the generic scheme rule for the same URL.
-                found = [p for p in found if not p.startswith("CSMS URL")] + [problem]
-        found.extend(p for evse_id, c in config.connectors() if (p := power_problem(_where(evse_id, c), c)))
-        found.extend(self._settings_problems(config))
-        return found
-
-    def _show_settings(self, config: StationConfig) -> None:
-        """The version's table, with the current defaults (they follow the form) and overrides."""
-        if config.ocpp_version is OcppVersion.V16:
-            self.keys.show(self._key_rows(config))
-        elif all(evse.connectors for evse in config.evses):  # the device model needs a connector per EVSE
-            self.variables.show(self._variable_rows(config))
-
-    @staticmethod
-    def _settings_problems(config: StationConfig) -> list[str]:
-        """What the 1.6 key table or the 2.0.1 device model rejects among the overrides."""
-        try:
-            if config.ocpp_version is OcppVersion.V16:
-                ConfigurationKeys16(config)
-            elif all(evse.connectors for evse in config.evses):
-                DeviceModel.for_station(config)
-        except ConfigError as exc:
-            return [str(exc)]
-        return []
-
-    def _label_for(self, problem: str) -> QLabel:
-        ui = self.ui
-        for prefix, label in (
-            ("station id", ui.station_id_error),
-            *((identity_label(name), ui.identity_error) for name in IDENTITY_LIMITS[OcppVersion.V16]),
-            ("CSMS URL", ui.csms_url_error),
-            ("password", ui.password_error),
-            ("meter_interval_s", ui.intervals_error),
-            ("heartbeat_interval_s", ui.intervals_error),
-            ("EVSE", ui.connectors_error),
-            ("a station needs", ui.connectors_error),
-            ("config key", ui.settings_error),
-            ("variable", ui.settings_error),
-        ):
-            if problem.startswith(prefix):
-                return label
-        return ui.problems_label
-
     def _mark_connector_rows(self, config: StationConfig) -> None:
         """Colour the EVSE and connector cells of rows with a problem, the problems as their tooltip."""
         table = self.ui.connectors_table
         ink = table.palette().color(QPalette.ColorRole.Text)
         for row, (evse_id, c) in enumerate(config.connectors()):
-            where = _where(evse_id, c)
-            found = [*c.problems(where), *filter(None, [power_problem(where, c)])]
+            found = [p.message for p in self._problems if p.connector == (evse_id, c.id)]
             for column in (Column.EVSE, Column.CONNECTOR):
                 item = table.item(row, column)
                 if item is not None:
@@ -684,19 +491,3 @@ class StationBuilderDialog(QDialog):
         if self._problems:
             return  # OK is disabled; Enter in a field must not get past the checks either
         super().accept()
-
-
-def _where(evse_id: int, connector: ConnectorConfig) -> str:
-    """How StationConfig.problems() names a connector, so that both kinds of message read alike."""
-    return f"EVSE {evse_id} connector {connector.id}"
-
-
-def _variable_cells(setting: VariableSetting) -> tuple[str, str]:
-    """(component, variable) as a person reads them: `Connector EVSE 1 connector 2`, `Name [instance]`."""
-    where = "".join(
-        f" {name} {number}"
-        for name, number in (("EVSE", setting.evse_id), ("connector", setting.connector_id))
-        if number is not None
-    )
-    variable = setting.variable if setting.instance is None else f"{setting.variable} [{setting.instance}]"
-    return setting.component + where, variable

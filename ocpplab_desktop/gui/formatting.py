@@ -1,7 +1,7 @@
 """Display text for frames and times, shared by the log, its detail pane and the plots.
 
-Nothing here runs on the hot path: the log model calls these lazily for the rows on screen,
-except `search_text`, which it computes once per frame when the frame arrives.
+Nothing here runs on the hot path: the log model calls these lazily for the rows on screen.
+A payload's one-line summary and the search text of a frame are `protocol.logbook`'s.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType
+from ocpplab_desktop.protocol.logbook import SUMMARY_LIMIT, payload_summary, truncate
 
 ARROWS = {Direction.TO_CSMS: "→", Direction.TO_STATION: "←"}
 DIRECTION_NAMES = {Direction.TO_CSMS: "→ CSMS", Direction.TO_STATION: "← station"}
@@ -23,32 +22,6 @@ TYPE_LABELS = {
     MessageType.CALLERROR: "ERROR",
     MessageType.INVALID: "INVALID",
 }
-
-SUMMARY_LIMIT = 160
-_VALUE_LIMIT = 40
-
-# Payload fields that say most about a message, shown first in a summary, wherever they sit
-# in the payload; everything else follows in payload order.
-_TELLING_KEYS = (
-    "eventType",
-    "triggerReason",
-    "chargingState",
-    "stoppedReason",
-    "status",
-    "connectorStatus",
-    "connectorId",
-    "evseId",
-    "errorCode",
-    "reason",
-    "idTag",
-    "idToken",
-    "transactionId",
-    "type",
-    "requestedMessage",
-    "chargePointModel",
-    "model",
-)
-_RANK = {key: rank for rank, key in enumerate(_TELLING_KEYS)}
 
 
 def format_clock(wall_time: float) -> str:
@@ -86,41 +59,6 @@ def format_rtt(rtt_ms: float | None) -> str:
     return f"{rtt_ms:.1f}" if rtt_ms < 100 else f"{rtt_ms:.0f}"
 
 
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return truncate(str(value), _VALUE_LIMIT)
-
-
-def _fields(payload: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str, str]]:
-    """(leaf key, dotted path, shown value) for the payload's fields, one level of nesting deep."""
-    for key, value in payload.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            if prefix:
-                yield key, path, "{…}"
-            else:
-                yield from _fields(value, f"{path}.")
-        elif isinstance(value, list):
-            yield key, path, f"[{len(value)}]"
-        else:
-            yield key, path, _scalar(value)
-
-
-def payload_summary(payload: Any) -> str:
-    """`key=value` pairs of a payload, the telling fields first."""
-    if not isinstance(payload, dict):
-        return "" if payload is None else _scalar(payload)
-    fields = sorted(_fields(payload), key=lambda field: _RANK.get(field[0], len(_RANK)))
-    return " ".join(f"{path}={value}" for _, path, value in fields)
-
-
 def frame_summary(frame: Frame, limit: int = SUMMARY_LIMIT) -> str:
     """One line saying what the frame carries: payload fields, an error's code, or why it is invalid."""
     if frame.message_type is MessageType.INVALID:
@@ -132,11 +70,6 @@ def frame_summary(frame: Frame, limit: int = SUMMARY_LIMIT) -> str:
     else:
         text = payload_summary(frame.payload)
     return truncate(" ".join(text.split()), limit)
-
-
-def search_text(frame: Frame) -> str:
-    """The lowercase text the log's free-text filter searches: station, action, id and the raw frame."""
-    return f"{frame.station_id}\x1f{frame.action}\x1f{frame.unique_id}\x1f{frame.raw}".lower()
 
 
 def pretty_json(frame: Frame) -> str:

@@ -1,10 +1,12 @@
-"""The message log as a Qt table model over `Frame` records.
+"""The message log as a Qt table model over a `Logbook` of `Frame` records.
 
 Built for a live feed of thousands of frames per second (GUIDE "Measured on this machine"):
 frames arrive in batches and each batch is one `beginInsertRows`; the filter lives inside the
 model as a list of visible row positions (no QSortFilterProxyModel, which re-walks every
 column of every row); display strings are made only for rows a view asks for, and the
-in-memory log is capped, the store keeping the rest.
+in-memory log is capped, the store keeping the rest. What is held, what a filter passes and
+which frame answers which are the `protocol.logbook.Logbook`'s to say; this model keeps the
+visible rows and turns them into what Qt asks for.
 
 On `None`: PySide6 6.12.0 on CPython < 3.12 drops a reference to `None` each time a Python
 `data()` returns it, until the interpreter aborts. Qt 6 delegates paint a cell through one
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, cast
 
@@ -37,7 +38,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
 
 from ocpplab_desktop.gui import formatting
-from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+from ocpplab_desktop.protocol.frame import Frame, MessageType
+from ocpplab_desktop.protocol.logbook import Logbook, LogFilter, is_error
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -95,26 +97,6 @@ _ERROR_TINT = QBrush(QColor(230, 40, 40, 60))
 _INVALID_TINT = QBrush(QColor(230, 40, 40, 110))
 
 
-@dataclass(frozen=True, slots=True)
-class LogFilter:
-    """What the log shows. The default shows everything; an empty `stations` means all stations."""
-
-    stations: frozenset[str] = frozenset()
-    action: str | None = None
-    direction: Direction | None = None
-    side: Side | None = None
-    errors_only: bool = False
-    text: str = ""
-
-
-_ERROR_TYPES = frozenset({MessageType.CALLERROR, MessageType.INVALID})
-
-
-def is_error(frame: Frame) -> bool:
-    """A CALLERROR, an unreadable frame, or one that failed validation."""
-    return frame.error is not None or frame.message_type in _ERROR_TYPES
-
-
 class FrameLogModel(QAbstractTableModel):
     """Frames in arrival order, filtered, capped at `capacity` (oldest dropped first)."""
 
@@ -127,23 +109,11 @@ class FrameLogModel(QAbstractTableModel):
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        if capacity < 1:
-            raise ValueError(f"log capacity must be at least 1 frame, got {capacity}")
-        self._capacity = capacity
-        self._frames: list[Frame] = []
-        self._search: list[str] = []
-        # Absolute index of `_frames[0]`: grows as the cap drops old frames, so the visible
-        # list (absolute indices, ascending) never needs renumbering.
-        self._base = 0
+        self._book = Logbook(capacity)
+        # Absolute indices (see Logbook) of the frames shown, ascending.
         self._visible: list[int] = []
         self._filter = LogFilter()
-        self._needle = ""
-        self._stations: set[str] = set()
-        self._actions: set[str] = set()
         self._display_cache: dict[int, tuple[str, ...]] = {}
-        # (station, side, unique id) -> absolute indices; built lazily by find_partner.
-        self._pairs: dict[tuple[str, Side, str], list[int]] = {}
-        self._paired_upto = 0
         self._mono_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._bold_font = QFont()
         self._bold_font.setBold(True)
@@ -152,12 +122,12 @@ class FrameLogModel(QAbstractTableModel):
 
     @property
     def capacity(self) -> int:
-        return self._capacity
+        return self._book.capacity
 
     @property
     def total_count(self) -> int:
         """Frames held in memory, shown or not."""
-        return len(self._frames)
+        return len(self._book)
 
     @property
     def log_filter(self) -> LogFilter:
@@ -165,27 +135,25 @@ class FrameLogModel(QAbstractTableModel):
 
     @property
     def stations(self) -> list[str]:
-        return sorted(self._stations)
+        return self._book.stations
 
     @property
     def actions(self) -> list[str]:
-        return sorted(self._actions)
+        return self._book.actions
 
     def append_frames(self, frames: Sequence[Frame]) -> None:
         """Add a batch: at most one row removal (the cap) and one row insertion, whatever its size."""
         if not frames:
             return
-        if len(frames) > self._capacity:
-            frames = frames[-self._capacity :]
-        self._drop_oldest(len(self._frames) + len(frames) - self._capacity)
-        start = len(self._frames)
-        self._frames.extend(frames)
-        # Made here rather than on first use of the text filter: about 0.5 us a frame, spread
-        # evenly over batches, where lazily it would stall the first keystroke for ~50 ms per
-        # 100,000 frames held (bench/log_view.py).
-        self._search.extend([formatting.search_text(frame) for frame in frames])
-        self._note_new_keys(frames)
-        new_rows = self._matching(start, len(self._frames))
+        book = self._book
+        self._drop_oldest(book.overflow(len(frames)))
+        start = book.end
+        stations, actions = book.extend(frames)
+        if stations:
+            self.stations_added.emit(stations)
+        if actions:
+            self.actions_added.emit(actions)
+        new_rows = book.matching(self._filter, start)
         if new_rows:
             first = len(self._visible)
             self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
@@ -196,13 +164,9 @@ class FrameLogModel(QAbstractTableModel):
     def clear(self) -> None:
         """Forget every frame held (the store keeps them); the filter and known stations stay."""
         self.beginResetModel()
-        self._base += len(self._frames)
-        self._frames.clear()
-        self._search.clear()
+        self._book.clear()
         self._visible.clear()
         self._display_cache.clear()
-        self._pairs.clear()
-        self._paired_upto = self._base
         self.endResetModel()
         self._emit_counts()
 
@@ -212,65 +176,23 @@ class FrameLogModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._filter = log_filter
-        self._needle = log_filter.text.strip().lower()
-        self._visible = self._matching(0, len(self._frames))
+        self._visible = self._book.matching(log_filter)
         self.endResetModel()
         self._emit_counts()
 
     def _drop_oldest(self, count: int) -> None:
         if count <= 0:
             return
-        dropped_upto = self._base + count
-        hidden = bisect.bisect_left(self._visible, dropped_upto)
+        hidden = bisect.bisect_left(self._visible, self._book.start + count)
         if hidden:
             self.beginRemoveRows(QModelIndex(), 0, hidden - 1)
             del self._visible[:hidden]
-        self._unpair(count)
-        del self._frames[:count]
-        del self._search[:count]
-        self._base = dropped_upto
+        self._book.drop_oldest(count)
         if hidden:
             self.endRemoveRows()
 
-    def _note_new_keys(self, frames: Sequence[Frame]) -> None:
-        stations = {frame.station_id for frame in frames} - self._stations
-        actions = {frame.action for frame in frames if frame.action} - self._actions
-        if stations:
-            self._stations |= stations
-            self.stations_added.emit(sorted(stations))
-        if actions:
-            self._actions |= actions
-            self.actions_added.emit(sorted(actions))
-
     def _emit_counts(self) -> None:
-        self.counts_changed.emit(len(self._visible), len(self._frames))
-
-    def _matching(self, start: int, stop: int) -> list[int]:
-        """Absolute indices of the frames in positions [start, stop) that pass the filter.
-
-        One comprehension per active criterion, each narrowing the last: no per-frame
-        function call, which keeps a re-filter of 100,000 frames to a few milliseconds.
-        """
-        frames, search, filt, base = self._frames, self._search, self._filter, self._base
-        rows: Sequence[int] = range(start, stop)
-        if filt.stations:
-            stations = filt.stations
-            rows = [i for i in rows if frames[i].station_id in stations]
-        if filt.side is not None:
-            side = filt.side
-            rows = [i for i in rows if frames[i].side is side]
-        if filt.direction is not None:
-            direction = filt.direction
-            rows = [i for i in rows if frames[i].direction is direction]
-        if filt.action is not None:
-            action = filt.action
-            rows = [i for i in rows if frames[i].action == action]
-        if filt.errors_only:
-            rows = [i for i in rows if is_error(frames[i])]
-        if self._needle:
-            needle = self._needle
-            rows = [i for i in rows if needle in search[i]]
-        return [i + base for i in rows]
+        self.counts_changed.emit(len(self._visible), len(self._book))
 
     # -- rows and partners ----------------------------------------------------------------
 
@@ -278,7 +200,7 @@ class FrameLogModel(QAbstractTableModel):
         """The frame shown in `row` (IndexError outside 0..rowCount()-1)."""
         if not 0 <= row < len(self._visible):
             raise IndexError(f"log row {row} does not exist; the log shows {len(self._visible)} rows")
-        return self._frames[self._visible[row] - self._base]
+        return self._book.frame(self._visible[row])
 
     def absolute_index(self, row: int) -> int:
         """A key for the frame in `row` that survives filter changes and the cap (see `row_of`)."""
@@ -293,57 +215,13 @@ class FrameLogModel(QAbstractTableModel):
 
     def partner_frame(self, row: int) -> Frame | None:
         """The request a response answers, or the response to a request, shown or not."""
-        absolute = self._partner_absolute(self._visible[row])
-        return None if absolute is None else self._frames[absolute - self._base]
+        absolute = self._book.partner(self._visible[row])
+        return None if absolute is None else self._book.frame(absolute)
 
     def find_partner(self, row: int) -> int | None:
         """The row of the partner frame (see `partner_frame`), or None if absent or filtered out."""
-        absolute = self._partner_absolute(self._visible[row])
+        absolute = self._book.partner(self._visible[row])
         return None if absolute is None else self.row_of(absolute)
-
-    def _partner_absolute(self, absolute: int) -> int | None:
-        """Pairs frames of the same station, side and unique id in opposite directions.
-
-        OCPP-J (1.6J section 4.1.1, 2.0.1 part 4 section 4.1.1): a CALLRESULT or CALLERROR
-        carries the unique id of the CALL it answers and travels the other way. Ids may be
-        reused over a long session, so the nearest candidate in time wins.
-        """
-        frame = self._frames[absolute - self._base]
-        if frame.unique_id is None or frame.message_type is MessageType.INVALID:
-            return None
-        self._index_pairs()
-        candidates = self._pairs.get((frame.station_id, frame.side, frame.unique_id), [])
-        want_call = frame.message_type is not MessageType.CALL
-        at = bisect.bisect_left(candidates, absolute)
-        order = reversed(candidates[:at]) if want_call else candidates[at + 1 :]
-        for other_abs in order:
-            other = self._frames[other_abs - self._base]
-            if other.direction is not frame.direction and (other.message_type is MessageType.CALL) == want_call:
-                return other_abs
-        return None
-
-    def _index_pairs(self) -> None:
-        """Extend the unique-id index over frames that arrived since the last lookup."""
-        start = self._paired_upto - self._base
-        for position in range(start, len(self._frames)):
-            frame = self._frames[position]
-            if frame.unique_id is not None and frame.message_type is not MessageType.INVALID:
-                key = (frame.station_id, frame.side, frame.unique_id)
-                self._pairs.setdefault(key, []).append(position + self._base)
-        self._paired_upto = self._base + len(self._frames)
-
-    def _unpair(self, count: int) -> None:
-        """Remove the oldest `count` frames from the unique-id index (they hold its smallest entries)."""
-        indexed = max(0, min(count, self._paired_upto - self._base))
-        for frame in self._frames[:indexed]:
-            if frame.unique_id is None or frame.message_type is MessageType.INVALID:
-                continue
-            key = (frame.station_id, frame.side, frame.unique_id)
-            entries = self._pairs[key]
-            entries.pop(0)
-            if not entries:
-                del self._pairs[key]
-        self._paired_upto = max(self._paired_upto, self._base + count)
 
     # -- Qt model interface ---------------------------------------------------------------
 
@@ -357,14 +235,14 @@ class FrameLogModel(QAbstractTableModel):
         if not self._valid(index):
             return None
         absolute = self._visible[index.row()]
-        return self._value(absolute, self._frames[absolute - self._base], index.column(), role)
+        return self._value(absolute, self._book.frame(absolute), index.column(), role)
 
     def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """All roles of one cell in one call: how Qt 6 item delegates ask while painting."""
         if not self._valid(index):
             return
         absolute = self._visible[index.row()]
-        frame = self._frames[absolute - self._base]
+        frame = self._book.frame(absolute)
         column = index.column()
         # A span is a sequence at run time, though the type stubs do not say so.
         items = (

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ocpplab_desktop.gui import formatting
-from ocpplab_desktop.gui.log_model import DEFAULT_CAPACITY, Column, FrameLogModel, LogFilter
+from ocpplab_desktop.gui.log_model import DEFAULT_CAPACITY, Column, FrameLogModel
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+from ocpplab_desktop.protocol.logbook import LogFilter
 
 FILTER_DEBOUNCE_MS = 200
 STORED_BATCH = 2000

@@ -74,6 +74,41 @@ class ConfigError(ValueError):
     """A station configuration is invalid; the message says what to fix."""
 
 
+class Field(StrEnum):
+    """The fields of a `StationConfig` a problem can be about; each value is the attribute's name."""
+
+    ID = "id"
+    VENDOR = "vendor"
+    MODEL = "model"
+    SERIAL_NUMBER = "serial_number"
+    FIRMWARE_VERSION = "firmware_version"
+    CSMS_URL = "csms_url"
+    PASSWORD = "password"
+    EVSES = "evses"
+    METER_INTERVAL = "meter_interval_s"
+    HEARTBEAT_INTERVAL = "heartbeat_interval_s"
+    CONFIG_KEYS = "config_keys"
+    VARIABLES = "variables"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a configuration: the field it concerns and what to fix.
+
+    A connector's problem also says which connector, as (EVSE id, connector id), so that a form
+    can mark the row without parsing the message.
+    """
+
+    field: Field
+    message: str
+    connector: tuple[int, int] | None = None
+
+
+def connector_name(evse_id: int, connector_id: int) -> str:
+    """How problems name a connector: 'EVSE 1 connector 2'."""
+    return f"EVSE {evse_id} connector {connector_id}"
+
+
 @dataclass(frozen=True)
 class ConnectorConfig:
     id: int = 1
@@ -149,42 +184,50 @@ class StationConfig:
     # --- validation --------------------------------------------------------------
     def problems(self) -> list[str]:
         """Everything wrong with this configuration, each with what to fix. Empty if valid."""
-        found: list[str] = []
+        return [problem.message for problem in self.field_problems()]
+
+    def field_problems(self) -> list[Problem]:
+        """`problems()`, each with the field it concerns."""
+        found: list[Problem] = []
         if not self.id or any(ch in self.id for ch in "/?# ") or len(self.id) > 48:
-            found.append("station id: 1 to 48 characters, without spaces, '/', '?' or '#'")
+            found.append(Problem(Field.ID, "station id: 1 to 48 characters, without spaces, '/', '?' or '#'"))
         for name, (wire, limit) in IDENTITY_LIMITS[self.ocpp_version].items():
             value = getattr(self, name)
             if len(value) > limit:
-                found.append(
+                message = (
                     f"{identity_label(name)}: OCPP {self.ocpp_version.value} allows {limit} characters "
                     f"({wire}), this has {len(value)}"
                 )
+                found.append(Problem(Field(name), message))
             elif not value and name in REQUIRED_IDENTITY:
-                found.append(f"{identity_label(name)}: required ({wire} is sent in every BootNotification)")
+                message = f"{identity_label(name)}: required ({wire} is sent in every BootNotification)"
+                found.append(Problem(Field(name), message))
         if self.csms_url is not None:
             url = urlparse(self.csms_url)
             if url.scheme not in ("ws", "wss") or not url.hostname:
-                found.append(f"CSMS URL {self.csms_url!r}: use ws://host:port/path or wss://host:port/path")
+                message = f"CSMS URL {self.csms_url!r}: use ws://host:port/path or wss://host:port/path"
+                found.append(Problem(Field.CSMS_URL, message))
         if self.password is not None and not (16 <= len(self.password) <= 40) and self.ocpp_version is OcppVersion.V201:
             # 2.0.1 part 2 A00.FR.205: BasicAuthPassword is 16 to 40 characters.
-            found.append("password: OCPP 2.0.1 basic auth needs 16 to 40 characters")
+            found.append(Problem(Field.PASSWORD, "password: OCPP 2.0.1 basic auth needs 16 to 40 characters"))
         if not self.evses:
-            found.append("a station needs at least one EVSE")
+            found.append(Problem(Field.EVSES, "a station needs at least one EVSE"))
         evse_ids = [e.id for e in self.evses]
         if evse_ids != list(range(1, len(evse_ids) + 1)):
             # 2.0.1 part 2 section 2.2: EVSEs are numbered 1..n without gaps.
-            found.append(f"EVSE ids must be 1..{len(evse_ids)} in order, got {evse_ids}")
+            found.append(Problem(Field.EVSES, f"EVSE ids must be 1..{len(evse_ids)} in order, got {evse_ids}"))
         for evse in self.evses:
             ids = [c.id for c in evse.connectors]
             if not ids:
-                found.append(f"EVSE {evse.id}: needs at least one connector")
+                found.append(Problem(Field.EVSES, f"EVSE {evse.id}: needs at least one connector"))
             elif ids != list(range(1, len(ids) + 1)):
-                found.append(f"EVSE {evse.id}: connector ids must be 1..{len(ids)}, got {ids}")
+                found.append(Problem(Field.EVSES, f"EVSE {evse.id}: connector ids must be 1..{len(ids)}, got {ids}"))
             for c in evse.connectors:
-                found.extend(c.problems(f"EVSE {evse.id} connector {c.id}"))
-        for name in ("meter_interval_s", "heartbeat_interval_s"):
+                where = connector_name(evse.id, c.id)
+                found.extend(Problem(Field.EVSES, message, (evse.id, c.id)) for message in c.problems(where))
+        for name in (Field.METER_INTERVAL, Field.HEARTBEAT_INTERVAL):
             if getattr(self, name) <= 0:
-                found.append(f"{name} must be positive")
+                found.append(Problem(name, f"{name} must be positive"))
         return found
 
     def validate(self) -> StationConfig:

@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDoubleSpinBox, QInputDialog, QLabel
 
-from ocpplab_desktop.gui.builder import Column, StationBuilderDialog, unique_id
+from ocpplab_desktop.gui.builder import Column, StationBuilderDialog
 from ocpplab_desktop.model.config import StationConfig, VariableSetting
+from ocpplab_desktop.model.station_form import free_station_id
 from ocpplab_desktop.model.templates import builtin_templates
 
 EMBEDDED = "ws://127.0.0.1:9000"
@@ -55,7 +56,7 @@ def test_a_template_whose_id_is_taken_gets_the_next_free_id(qtbot: Any, tmp_path
     choose_template(dialog, "ac-22kw-wallbox")
     assert dialog.config() == builtin_templates()["ac-22kw-wallbox"].with_id("CP-AC22-0003")
     assert dialog.ok_button().isEnabled()
-    assert unique_id("CP", {"CP", "CP-2"}) == "CP-3"
+    assert free_station_id("CP", {"CP", "CP-2"}) == "CP-3"
 
 
 def test_the_target_radio_names_the_embedded_csms_and_an_url_selects_external(qtbot: Any, tmp_path: Path) -> None:

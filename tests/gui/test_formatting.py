@@ -1,7 +1,8 @@
 """The log's one-line summaries lead with the fields an engineer scans for."""
 
-from ocpplab_desktop.gui.formatting import payload_summary, station_summary
+from ocpplab_desktop.gui.formatting import station_summary
 from ocpplab_desktop.model.templates import builtin_templates
+from ocpplab_desktop.protocol.logbook import payload_summary
 
 
 def test_transaction_event_summary_leads_with_event_type_trigger_and_charging_state() -> None:

@@ -9,8 +9,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from ocpplab_desktop.gui.formatting import format_clock
-from ocpplab_desktop.gui.log_model import Column, FrameLogModel, FrameRole, LogFilter
+from ocpplab_desktop.gui.log_model import Column, FrameLogModel, FrameRole
 from ocpplab_desktop.protocol.frame import Direction, Frame, Side
+from ocpplab_desktop.protocol.logbook import LogFilter
 
 FrameFactory = Callable[..., Frame]
 Exchange = Callable[..., tuple[Frame, Frame]]

@@ -331,12 +331,6 @@ class Ui_StationBuilder(object):
 
         self.main_layout.addLayout(self.columns)
 
-        self.problems_label = QLabel(StationBuilder)
-        self.problems_label.setObjectName(u"problems_label")
-        self.problems_label.setWordWrap(True)
-
-        self.main_layout.addWidget(self.problems_label)
-
         self.bottom_row = QHBoxLayout()
         self.bottom_row.setObjectName(u"bottom_row")
         self.save_template_button = QPushButton(StationBuilder)
