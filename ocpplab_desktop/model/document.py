@@ -187,9 +187,9 @@ def first_problem(
     found = []
     for order, details in enumerate(error.errors()):
         line = lines.of((*prefix, *details["loc"]))
-        # On one line, an unknown field first: it is likely the misspelling of a missing one.
-        rank = 0 if details["type"] == "extra_forbidden" else 1
-        found.append((line or 0, rank, order, details["loc"], problem_text(details, model)))
+        # A missing field last: an unknown field elsewhere is likely its misspelling, and says more.
+        missing = details["type"] == "missing"
+        found.append((missing, line or 0, order, details["loc"], problem_text(details, model)))
     *_, loc, text = min(found)
     return loc, text
 
