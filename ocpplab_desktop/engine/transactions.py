@@ -63,18 +63,21 @@ class Transactions:
     def should_run(self, c: Connector) -> bool:
         return self.station.dialect.should_start_transaction(c, self.station.options.auto_start)
 
-    async def advance(self, c: Connector, trigger: str) -> None:
+    async def advance(self, c: Connector, trigger: str, *, forced: bool = False) -> None:
         """After a plug-in or an authorization: start the transaction, or tell it what changed."""
         if not c.tx_started:
             if self.should_run(c):
                 await self.start(c, trigger)
             return
         if trigger == "Authorized":
-            token, serial = c.token, self._sessions[id(c)].serial
+            session = self._sessions[id(c)]
+            # 2.0.1 E02: one Updated event, trigger Authorized, carries the token and the new charging state.
+            session.charging_state = c.charging_state()
+            token, serial = c.token, session.serial
             update = self.station.dialect.transaction_updated(c, trigger, with_token=True)
             if update is not None:
                 await self.after_answer(update, lambda info: self.token_verdict(c, token, serial, info))
-        await self.station.changed(c, trigger)
+        await self.station.changed(c, trigger, forced)
 
     async def start(self, c: Connector, trigger: str, *, forced: bool = False) -> None:
         station, dialect = self.station, self.station.dialect

@@ -95,8 +95,9 @@ class UserActions:
             station.note("authorize", f"token {token} {status}: no session", token=token, status=status)
             return f"token {token} {status}"
         station.transactions.authorized(c, token)
-        await station.changed(c, "authorized", forced)
-        await station.transactions.advance(c, "Authorized")
+        if not c.tx_started:
+            await station.changed(c, "authorized", forced)
+        await station.transactions.advance(c, "Authorized", forced=forced)
         return f"token {token} accepted; {c.reported}"
 
     async def _start(self, c: Connector, forced: bool, token: str | None, fault: FaultInfo | None) -> str:

@@ -15,47 +15,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-from websockets.frames import Close
-
 from ocpplab_desktop.csms.server import MockCsms
-
-
-class MemoryConnection:
-    """One end of an in-memory websocket; `pipe()` makes a connected pair."""
-
-    def __init__(self) -> None:
-        self.inbox: asyncio.Queue[str | Close] = asyncio.Queue()
-        self.peer: MemoryConnection = self
-        self.close_code: int | None = None
-        self.close_reason = ""
-
-    async def send(self, message: str) -> None:
-        if self.close_code is not None:
-            raise ConnectionClosed(None, Close(self.close_code, self.close_reason))
-        self.peer.inbox.put_nowait(message)
-
-    async def recv(self) -> str:
-        item = await self.inbox.get()
-        if isinstance(item, Close):
-            self.inbox.put_nowait(item)  # every later recv fails the same way
-            raise ConnectionClosed(item, None)
-        return item
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close both ends with `code`, as a close handshake would; a second close does nothing."""
-        if self.close_code is not None:
-            return
-        for end in (self, self.peer):
-            end.close_code, end.close_reason = code, reason
-            end.inbox.put_nowait(Close(code, reason))
-
-
-def pipe() -> tuple[MemoryConnection, MemoryConnection]:
-    """Two connected ends: what one sends, the other receives."""
-    one, other = MemoryConnection(), MemoryConnection()
-    one.peer, other.peer = other, one
-    return one, other
+from ocpplab_desktop.engine.memory_transport import MemoryConnection, pipe
 
 
 @dataclass

@@ -1,0 +1,122 @@
+"""The outbox alone: order, one CALL at a time, offline behaviour and the retry rule (1.6 3.7.1, 2.0.1 E13).
+
+Its host is a scripted station: it answers each CALL from a list and sleeps on a simulated clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rig import settle
+
+from ocpplab_desktop.engine.outbox import Outbox
+from ocpplab_desktop.engine.station import sleep_sim
+from ocpplab_desktop.model.clock import SimClock
+from ocpplab_desktop.protocol.errors import CallErrorReceived, NotConnected
+
+
+class ScriptedHost:
+    def __init__(self, answers: list[dict[str, Any] | Exception] | None = None, attempts: int = 3, interval: int = 10):
+        self.online = False
+        self.connected = False
+        self.answers = list(answers or [])
+        self.sent: list[tuple[str, dict[str, Any], float]] = []
+        self.notes: list[tuple[str, dict[str, Any]]] = []
+        self.clock = SimClock(speed=1.0, sim_start_wall=0.0)
+        self.policy = (attempts, interval)
+
+    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append((action, payload, self.clock.now))
+        answer = self.answers.pop(0) if self.answers else {}
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def retry_policy(self) -> tuple[int, int]:
+        return self.policy
+
+    async def sleep_sim(self, seconds: float) -> None:
+        await sleep_sim(self.clock, seconds)
+
+    def note(self, kind: str, detail: str, **data: Any) -> None:
+        self.notes.append((kind, data))
+
+
+async def running(outbox: Outbox) -> asyncio.Task[None]:
+    task = asyncio.create_task(outbox.run())
+    await settle()
+    return task
+
+
+async def test_calls_leave_in_the_order_they_were_queued_and_only_after_the_boot_was_accepted() -> None:
+    host = ScriptedHost()
+    outbox = Outbox(host)
+    first = outbox.put("StartTransaction", {"n": 1}, transactional=True)
+    second = outbox.put("MeterValues", {"n": 2}, transactional=True)
+    task = await running(outbox)
+    assert host.sent == [] and outbox.actions == ["StartTransaction", "MeterValues"]
+    host.online = True
+    outbox.resume()
+    await settle()
+    assert [a for a, _, _ in host.sent] == ["StartTransaction", "MeterValues"]
+    assert first.done() and second.done() and len(outbox) == 0
+    task.cancel()
+
+
+async def test_a_message_that_is_not_a_transaction_message_is_refused_at_once_while_offline() -> None:
+    host = ScriptedHost()
+    with pytest.raises(NotConnected, match="Heartbeat not sent: offline"):
+        Outbox(host).put("Heartbeat", {})
+    host.connected = True
+    with pytest.raises(NotConnected, match="not accepted by the CSMS"):
+        Outbox(host).put("Heartbeat", {})
+
+
+async def test_going_offline_keeps_transaction_messages_and_fails_the_rest() -> None:
+    host = ScriptedHost()
+    host.online = True
+    outbox = Outbox(host)
+    status = outbox.put("StatusNotification", {})
+    stop = outbox.put("StopTransaction", {}, transactional=True)
+    outbox.suspend()
+    assert outbox.actions == ["StopTransaction"] and not stop.done()
+    with pytest.raises(NotConnected, match="offline"):
+        await status
+
+
+async def test_a_failed_transaction_message_is_retried_after_interval_times_transmissions_then_dropped() -> None:
+    failure = CallErrorReceived("StopTransaction", "InternalError", "db down", {})
+    host = ScriptedHost([failure, failure, failure], attempts=3, interval=10)
+    host.online = True
+    outbox = Outbox(host)
+    answer = outbox.put("StopTransaction", {}, transactional=True)
+    outbox.resume()
+    task = await running(outbox)
+    assert [t for _, _, t in host.sent] == [0.0]
+    host.clock.advance_sim(9.9)
+    await settle()
+    assert len(host.sent) == 1, "the first retry waits 10 s x 1 transmission"
+    host.clock.advance_sim(0.1)
+    await settle()
+    host.clock.advance_sim(20)  # the second retry waits 10 s x 2 transmissions
+    await settle()
+    assert [t for _, _, t in host.sent] == [0.0, 10.0, 30.0]
+    with pytest.raises(CallErrorReceived):
+        await answer
+    assert [kind for kind, _ in host.notes] == ["tx_message_retry", "tx_message_retry", "tx_message_dropped"]
+    task.cancel()
+
+
+async def test_a_payload_built_when_due_sees_what_the_previous_answer_set() -> None:
+    host = ScriptedHost([{"transactionId": 42}, {}])
+    host.online = True
+    outbox = Outbox(host)
+    assigned: dict[str, int] = {}
+    outbox.put("StartTransaction", {}, transactional=True, on_answer=lambda a: assigned.update(id=a["transactionId"]))
+    outbox.put("StopTransaction", lambda: {"transactionId": assigned["id"]}, transactional=True)
+    outbox.resume()
+    task = await running(outbox)
+    assert host.sent[1][1] == {"transactionId": 42}
+    task.cancel()

@@ -1,0 +1,75 @@
+"""Transactions through the real station parts: start points, refused tokens, timeouts, charging states."""
+
+from __future__ import annotations
+
+from rig import bench, settle
+
+from ocpplab_desktop.model.auth_cache import TokenInfo
+from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.model.connector import UserAction
+
+V16, V201 = OcppVersion.V16, OcppVersion.V201
+TX_START_EV_CONNECTED = {
+    "component": {"name": "TxCtrlr"},
+    "variable": {"name": "TxStartPoint"},
+    "attributeValue": "EVConnected",
+}
+
+
+async def test_16_a_token_the_csms_blocks_in_the_start_answer_ends_the_transaction_deauthorized() -> None:
+    async with bench(V16) as rig:
+        station = rig.station
+        await rig.csms.change_configuration(station.id, "LocalPreAuthorize", "true")
+        station.authorizer.remember("TAG-X", TokenInfo("Accepted"))
+        rig.csms.policy.blocked_tokens.add("TAG-X")  # the CSMS changed its mind since the cache entry
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-X")
+        await settle()
+        (stop,) = rig.payloads("StopTransaction")
+        assert stop["reason"] == "DeAuthorized"
+        assert station.authorizer.cache.lookup("TAG-X", rig.clock.utc_now()) == "Blocked"
+        assert station.connector(1, 1).reported == "Finishing"
+
+
+async def test_16_a_session_without_a_cable_is_cancelled_after_the_connection_timeout() -> None:
+    async with bench(V16) as rig:
+        station = rig.station
+        timeout = station.dialect.connection_timeout
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-1")
+        assert station.connector(1, 1).reported == "Preparing"
+        await rig.step(timeout - 1)
+        assert station.connector(1, 1).reported == "Preparing"
+        await rig.step(1)
+        assert station.connector(1, 1).reported == "Available" and rig.notes("timeout")
+        assert rig.payloads("StartTransaction") == []
+
+
+async def test_201_tx_start_point_ev_connected_starts_at_the_plug_and_reports_the_token_when_it_comes() -> None:
+    async with bench(V201) as rig:
+        station = rig.station
+        answer = await rig.csms.set_variables(station.id, [TX_START_EV_CONNECTED])
+        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-1")
+        await settle()
+        events = [(e["eventType"], e["triggerReason"], e["transactionInfo"].get("chargingState"))
+                  for e in rig.payloads("TransactionEvent")]  # fmt: skip
+        assert events == [
+            ("Started", "CablePluggedIn", "EVConnected"),
+            ("Updated", "Authorized", "Charging"),
+        ]
+        assert rig.payloads("TransactionEvent")[1]["idToken"]["idToken"] == "TAG-1"
+
+
+async def test_201_a_suspending_ev_is_reported_as_a_charging_state_change() -> None:
+    async with bench(V201) as rig:
+        station = rig.station
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-1")
+        await station.act(1, 1, UserAction.EV_SUSPEND)
+        await settle()
+        last = rig.payloads("TransactionEvent")[-1]
+        assert (last["triggerReason"], last["transactionInfo"]["chargingState"]) == (
+            "ChargingStateChanged",
+            "SuspendedEV",
+        )
