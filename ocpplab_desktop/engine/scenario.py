@@ -275,5 +275,12 @@ def _contains(actual: Any, expected: Any) -> bool:
 
 def _describe(args: BaseModel, only: type[BaseModel] | None = None) -> str:
     """The arguments a step was given, as `name=value` (those of `only` when given)."""
-    names = [n for n in args.model_fields_set if only is None or n in only.model_fields]
-    return ", ".join(f"{name}={getattr(args, name)}" for name in sorted(names, key=list(type(args).model_fields).index))
+    order = list(type(args).model_fields)
+    names = sorted((n for n in args.model_fields_set if only is None or n in only.model_fields), key=order.index)
+    return ", ".join(f"{name}={_value(getattr(args, name))}" for name in names)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return f"{{{_describe(value)}}}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
