@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -29,7 +26,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QScrollArea,
-    QToolButton,
     QWidget,
 )
 
@@ -37,53 +33,31 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import theme
 from ocpplab_desktop.gui.about import AboutDialog
-from ocpplab_desktop.gui.bridge import EngineBridge
+from ocpplab_desktop.gui.bridge import EngineBridge, spawn_soon
 from ocpplab_desktop.gui.builder import StationBuilderDialog
 from ocpplab_desktop.gui.csms_console import CsmsConsole
-from ocpplab_desktop.gui.formatting import format_elapsed, station_summary
+from ocpplab_desktop.gui.formatting import station_summary
 from ocpplab_desktop.gui.generated.ui_main_window import Ui_MainWindow
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
 from ocpplab_desktop.gui.sessions_dock import SessionsDock
+from ocpplab_desktop.gui.sim_time import SimTimeControls
 from ocpplab_desktop.gui.station_tree import StationTree, StationTreeModel, Target
 from ocpplab_desktop.gui.station_view import StationView
 from ocpplab_desktop.model.config import ConfigError, StationConfig
 from ocpplab_desktop.model.events import ConnectorStateChanged, MeterSample, StationEvent
-from ocpplab_desktop.model.templates import builtin_templates, load_template, user_templates_list
+from ocpplab_desktop.model.station_form import template_choices, with_free_id
+from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Frame
+from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
-SPEEDS = (1, 2, 5, 10, 20, 50, 100)
-TIMES = "\u00d7"  # the multiplication sign of "x10"
 STATE_VERSION = 1
 """Bump when the docks change, so an old saved layout is not applied to a new set of docks."""
 SETTINGS_GEOMETRY = "mainWindow/geometry"
 SETTINGS_STATE = "mainWindow/state"
 STATUS_MS = 250
-_TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
-
-
-def free_station_id(wanted: str, taken: Iterable[str]) -> str:
-    """`wanted` if free, else the next free id counting up its trailing number (CP001 -> CP002) or adding one."""
-    used = set(taken)
-    if wanted not in used:
-        return wanted
-    match = _TRAILING_NUMBER.match(wanted)
-    stem, number, width = (match[1], int(match[2]), len(match[2])) if match else (f"{wanted}-", 1, 1)
-    while True:
-        number += 1
-        candidate = f"{stem}{number:0{width}d}"
-        if candidate not in used:
-            return candidate
-
-
-def template_choices() -> dict[str, StationConfig]:
-    """Built-in templates, then the user's own; a built-in name wins, as in `load_template`."""
-    choices = builtin_templates()
-    for name, config in user_templates_list().items():
-        choices.setdefault(name, config)
-    return choices
 
 
 def _scrolling(content: QWidget) -> QScrollArea:
@@ -108,7 +82,7 @@ class MainWindow(QMainWindow):
         self.frame_count = 0
         self.station_view: StationView | None = None
         self._size_docks_when_shown = True  # until a saved layout is restored
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks = TaskSet("main window")
 
         self.bridge = EngineBridge(lab.bus, self)
         self.tree_model = StationTreeModel(lab, self)
@@ -126,7 +100,9 @@ class MainWindow(QMainWindow):
         }
         self._build_empty_state()
         self._build_view_menu()
-        self._build_speed_controls()
+        self.sim_time = SimTimeControls(lab.clock, self.ui.main_tool_bar, self)
+        self.pause_button, self.speed_combo = self.sim_time.pause_button, self.sim_time.speed_combo
+        self.sim_time.changed.connect(self._update_status)
         self._build_status_bar()
         self._connect_actions()
         self._apply_icons()
@@ -221,23 +197,6 @@ class MainWindow(QMainWindow):
         for key, dock in self.docks.items():
             dock.toggleViewAction().setShortcut(QKeySequence(shortcuts[key]))
 
-    def _build_speed_controls(self) -> None:
-        bar = self.ui.main_tool_bar
-        bar.addSeparator()
-        label = QLabel("Simulated time", bar)
-        label.setContentsMargins(6, 0, 4, 0)
-        bar.addWidget(label)
-        self.pause_button = QToolButton(bar)
-        self.pause_button.setCheckable(True)
-        self.pause_button.toggled.connect(self.set_paused)
-        bar.addWidget(self.pause_button)
-        self.speed_combo = QComboBox(bar)
-        self.speed_combo.setToolTip("How fast simulated time runs: meter values, heartbeats, charging")
-        for speed in SPEEDS:
-            self.speed_combo.addItem(f"{TIMES}{speed}", speed)
-        self.speed_combo.currentIndexChanged.connect(lambda _i: self._apply_speed())
-        bar.addWidget(self.speed_combo)
-
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.csms_label = QLabel(self)
@@ -259,12 +218,8 @@ class MainWindow(QMainWindow):
         ui.action_new_from_template.triggered.connect(self._ask_template)
         ui.action_new_station.triggered.connect(self._ask_new_station)
         ui.action_connect.triggered.connect(lambda: self._on_current(self.connect_station))
-        ui.action_disconnect.triggered.connect(
-            lambda: self._on_current(lambda sid: self._spawn(self.disconnect_station(sid), f"Disconnect {sid}"))
-        )
-        ui.action_reboot.triggered.connect(
-            lambda: self._on_current(lambda sid: self._spawn(self.reboot_station(sid), f"Reboot {sid}"))
-        )
+        ui.action_disconnect.triggered.connect(lambda: self._on_current(self._disconnect))
+        ui.action_reboot.triggered.connect(lambda: self._on_current(self._reboot))
         ui.action_edit_station.triggered.connect(lambda: self._on_current(self._ask_edit))
         ui.action_delete_station.triggered.connect(lambda: self._on_current(self._ask_delete))
         ui.action_quit.triggered.connect(self.close)
@@ -296,7 +251,7 @@ class MainWindow(QMainWindow):
             (self.docks["sessions"].toggleViewAction(), "sessions"),
         ):
             action.setIcon(theme.icon(name))
-        self._show_pause_state()
+        self.sim_time.show_pause_state()
         self.ui.empty_icon.setPixmap(theme.icon("app").pixmap(96, 96))
         self.ui.empty_new_button.setIcon(theme.icon("template"))
         self.ui.empty_build_button.setIcon(theme.icon("add-station"))
@@ -371,10 +326,9 @@ class MainWindow(QMainWindow):
         stations = self.lab.stations.values()
         online = sum(1 for station in stations if station.connected)
         self.stations_label.setText(f"{online} of {len(stations)} stations connected")
-        clock = self.lab.clock
-        pace = "paused" if clock.paused else f"{TIMES}{clock.speed:g}"
-        self.sim_label.setText(f"Sim time {format_elapsed(clock.now)} ({pace})")
-        self.sim_label.setToolTip(f"Simulated clock: {clock.isoformat_z()}")
+        text, tooltip = self.sim_time.status()
+        self.sim_label.setText(text)
+        self.sim_label.setToolTip(tooltip)
         self.frames_label.setText(f"{self.frame_count:,} frames")
 
     # -- selection ------------------------------------------------------------------------
@@ -408,8 +362,8 @@ class MainWindow(QMainWindow):
         if station is not None and self.station_view is None:
             view = StationView(station, ui.station_page)
             view.connectRequested.connect(self.connect_station)
-            view.disconnectRequested.connect(lambda sid: self._spawn(self.disconnect_station(sid), f"Disconnect {sid}"))
-            view.rebootRequested.connect(lambda sid: self._spawn(self.reboot_station(sid), f"Reboot {sid}"))
+            view.disconnectRequested.connect(self._disconnect)
+            view.rebootRequested.connect(self._reboot)
             ui.station_page_layout.addWidget(view)
             self.station_view = view
         ui.central_stack.setCurrentWidget(ui.station_page if self.station_view is not None else ui.empty_page)
@@ -469,8 +423,7 @@ class MainWindow(QMainWindow):
 
     def new_station_from_template(self, name: str) -> Station:
         """What Station > New from template does once a template is chosen: a free id, then add it."""
-        config = load_template(name)
-        return self.add_station(replace(config, id=free_station_id(config.id, self.lab.stations)))
+        return self.add_station(with_free_id(load_template(name), self.lab.stations))
 
     def connect_station(self, station_id: str) -> None:
         station = self.lab.stations[station_id]
@@ -480,7 +433,6 @@ class MainWindow(QMainWindow):
     async def disconnect_station(self, station_id: str) -> None:
         """The station's network goes down; it runs on (meters, queued transaction messages)."""
         await self.lab.stations[station_id].disconnect()
-        self._touched({station_id})
         self._touched({station_id})
 
     async def reboot_station(self, station_id: str) -> None:
@@ -502,21 +454,26 @@ class MainWindow(QMainWindow):
         await self.delete_station(station_id)
         return self.add_station(config, connect=False)
 
-    def _spawn(self, work: Coroutine[Any, Any, Any], what: str) -> None:
-        """Run engine work on the loop; a failure is reported in the status bar, not lost."""
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
+    def _disconnect(self, station_id: str) -> None:
+        self._spawn(f"Disconnect {station_id}", self.disconnect_station, station_id)
 
-        def done(finished: asyncio.Future[Any]) -> None:
-            self._tasks.discard(finished)
-            if finished.cancelled():
-                return
-            exc = finished.exception()
-            if exc is not None:
-                log.warning("%s failed: %s", what, exc, exc_info=exc)
-                self.statusBar().showMessage(f"{what} failed: {exc}", 10000)
+    def _reboot(self, station_id: str) -> None:
+        self._spawn(f"Reboot {station_id}", self.reboot_station, station_id)
 
-        task.add_done_callback(done)
+    def _spawn(self, what: str, work: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run engine work on the loop as a task of the window; a failure is reported in the status bar."""
+        spawn_soon(self._tasks, self._reported, what, work, *args)
+
+    async def _reported(self, what: str, work: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        try:
+            await work(*args)
+        except Exception as exc:  # shown to the user and logged, not lost
+            log.warning("%s failed: %s", what, exc, exc_info=exc)
+            self.statusBar().showMessage(f"{what} failed: {exc}", 10000)
+
+    async def close_tasks(self) -> None:
+        """Cancel the engine work the window (and its CSMS console) started, and wait until it has ended."""
+        await asyncio.gather(self._tasks.close(), self.csms_console.close_tasks())
 
     # -- dialogs --------------------------------------------------------------------------
 
@@ -557,7 +514,7 @@ class MainWindow(QMainWindow):
         dialog = self._builder(station.config, set(self.lab.stations) - {station_id})
         dialog.setWindowTitle(f"Edit station {station_id}")
         dialog.accepted.connect(
-            lambda: self._spawn(self.replace_station(station_id, dialog.config()), f"Edit {station_id}")
+            lambda: self._spawn(f"Edit {station_id}", self.replace_station, station_id, dialog.config())
         )
         dialog.open()
 
@@ -570,7 +527,7 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self._spawn(self.delete_station(station_id), f"Delete {station_id}")
+            self._spawn(f"Delete {station_id}", self.delete_station, station_id)
 
     def _export_current_session(self) -> None:
         if self.lab.session_id is not None:
@@ -616,29 +573,8 @@ class MainWindow(QMainWindow):
     # -- simulated time -------------------------------------------------------------------
 
     def set_paused(self, paused: bool) -> None:
-        if self.pause_button.isChecked() != paused:
-            self.pause_button.setChecked(paused)  # comes back here through toggled
-            return
-        self._show_pause_state()
-        self._apply_speed()
-
-    def _show_pause_state(self) -> None:
-        paused = self.pause_button.isChecked()
-        self.pause_button.setIcon(theme.icon("play" if paused else "pause"))
-        self.pause_button.setToolTip(
-            "Resume simulated time"
-            if paused
-            else "Pause simulated time: meters, heartbeats, transactions and timers stand still"
-        )
+        self.sim_time.set_paused(paused)
 
     def set_speed(self, speed: int) -> None:
-        """Choose one of `SPEEDS`."""
-        index = self.speed_combo.findData(speed)
-        if index < 0:
-            raise ValueError(f"speed {TIMES}{speed} is not offered; choose one of {', '.join(map(str, SPEEDS))}")
-        self.speed_combo.setCurrentIndex(index)
-        self._apply_speed()
-
-    def _apply_speed(self) -> None:
-        self.lab.clock.speed = 0 if self.pause_button.isChecked() else float(self.speed_combo.currentData())
-        self._update_status()
+        """Choose one of `sim_time.SPEEDS`."""
+        self.sim_time.set_speed(speed)

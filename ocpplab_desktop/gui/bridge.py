@@ -1,20 +1,35 @@
-"""From the engine's event bus to Qt signals, one batch per UI tick.
+"""Between the engine and Qt: bus events to Qt signals, one batch per UI tick; work from Qt slots to the loop.
 
 The bus calls its subscribers inline, once per frame, on the engine's stack. Emitting a Qt
 signal there would make every view do its work per frame; instead the subscriber only
 appends to a list, and a timer at about 30 Hz hands each view the whole batch at once.
+The other way, a slot starts engine work with `spawn_soon`, as a task of the widget's `TaskSet`.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ocpplab_desktop.model.events import ConnectorStateChanged, EventBus, MeterSample, StationEvent
 from ocpplab_desktop.protocol.frame import Frame
+from ocpplab_desktop.protocol.tasks import TaskSet
 
 TICK_MS = 33
+
+
+def spawn_soon(tasks: TaskSet, work: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
+    """Run `work(*args)` as a task of `tasks`, from a Qt slot.
+
+    qasync runs asyncio on Qt's event loop, but Qt may deliver a click while asyncio does not
+    count the loop as running (a widget test clicking between two runs of the loop), and
+    `TaskSet.spawn` needs a running loop. So the coroutine is made and spawned on the loop's
+    next turn: a task's first step waits for that turn anyway.
+    """
+    asyncio.get_event_loop().call_soon(lambda: tasks.spawn(work(*args)))
 
 
 class EngineBridge(QObject):

@@ -35,8 +35,9 @@ from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.formatting import format_kw
 from ocpplab_desktop.gui.state_diagram import StateDiagram
-from ocpplab_desktop.model.config import CurrentType, OcppVersion
+from ocpplab_desktop.model.config import CurrentType
 from ocpplab_desktop.model.connector import ACTION_LABELS, Connector, FaultInfo, Refused, UserAction
+from ocpplab_desktop.model.version_traits import traits
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
 
 log = logging.getLogger(__name__)
@@ -316,7 +317,12 @@ class ConnectorCard(QFrame):
     def _title(self) -> str:
         c = self._connector
         title = f"EVSE {c.evse_id} / connector {c.connector_id}"
-        return f"{title}  ·  connectorId {c.number16}" if self._station.version is OcppVersion.V16 else title
+        # Where the version numbers connectors over the station, the card also says the number on the wire.
+        return (
+            f"{title}  ·  connectorId {c.number16}"
+            if traits(self._station.version).station_wide_connector_ids
+            else title
+        )
 
     def _subtitle(self) -> str:
         cc = self._connector.config

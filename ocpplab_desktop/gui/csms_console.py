@@ -2,25 +2,23 @@
 
 A station is only ever offered the commands of its own OCPP version (`commands_for`), each
 named by the action it sends in that version, so a 2.0.1 station is never offered a 1.6-only
-command. Every command runs as an asyncio task; its answer, or what went wrong, is shown
-beside the form and kept in a short history.
+command. Every command runs as a task of the console's `TaskSet`; its answer, or what went
+wrong, is shown beside the form and kept in a short history. The forms are in
+`console_forms`, the words of the table and of the outcomes in `csms.console_text`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import time
-from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
 from enum import IntEnum
 from typing import Any
 
 import shiboken6
-from ocpp.v16.enums import AvailabilityType, MessageTrigger, RegistrationStatus, ResetType
-from ocpp.v201.enums import AttributeEnumType, MessageTriggerEnumType, ReportBaseEnumType, ResetEnumType
+from ocpp.v16.enums import RegistrationStatus
 from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelection,
@@ -54,18 +52,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ocpplab_desktop.csms.server import COMMANDS, MockCsms, NotForThisVersion, StationNotConnected, commands_for
+from ocpplab_desktop.csms.console_text import (
+    EXPECTED_FAILURES,
+    NONE,
+    HistoryEntry,
+    StationRow,
+    command_label,
+    describe_arguments,
+    station_row,
+)
+from ocpplab_desktop.csms.server import MockCsms, commands_for
 from ocpplab_desktop.csms.state import StationState
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import palette
-from ocpplab_desktop.gui.formatting import SUMMARY_LIMIT, payload_summary, truncate
+from ocpplab_desktop.gui.bridge import spawn_soon
+from ocpplab_desktop.gui.console_forms import CommandForm, InputProblem, command_forms, split_list
 from ocpplab_desktop.model.config import OcppVersion
-from ocpplab_desktop.protocol import schemas
-from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
+from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
-
-V16, V201 = OcppVersion.V16, OcppVersion.V201
 
 REFRESH_MS = 1000  # the table's own refresh while shown, on top of the window's refresh() calls
 HISTORY_LIMIT = 50
@@ -75,8 +80,6 @@ NO_CSMS_TEXT = (
     "to command or configure here. Send commands from that CSMS, or start the lab with the embedded "
     "CSMS to use this console."
 )
-_NONE = "—"
-_MAX_NUMBER = 99  # connector and EVSE inputs; the station answers for numbers it does not have
 
 
 # --- the station table ------------------------------------------------------------------------
@@ -91,59 +94,6 @@ class Column(IntEnum):
 
 
 HEADERS = ("Station", "OCPP", "Connected", "Registration", "Last heartbeat", "Connectors", "Transactions")
-
-
-@dataclass(frozen=True, slots=True)
-class StationRow:
-    """One table row: what the CSMS knows of a station, as display text."""
-
-    station_id: str
-    version: OcppVersion
-    connected: bool
-    registration: str | None
-    last_heartbeat: str
-    connectors: str
-    connector_details: str  # the tooltip: every status with its error code and time
-    transactions: str
-
-
-def connector_summary(state: StationState) -> tuple[str, str]:
-    """("1: Charging, 2: Available", one line per connector with error code and time) for a station.
-
-    1.6 connector 0 (the whole charge point) goes to the details only: its state shows in the
-    connectors' own statuses. 2.0.1 connectors are named evse/connector.
-    """
-    if state.version is V16:
-        named = [(str(number), status) for number, status in sorted(state.connectors.items())]
-        shown = [(name, status) for name, status in named if name != "0"]
-    else:
-        named = [(f"{evse}/{number}", status) for (evse, number), status in sorted(state.evse_connectors.items())]
-        shown = named
-    summary = ", ".join(f"{name}: {status.status}" for name, status in shown)
-    details = "\n".join(
-        f"{name}: {status.status}"
-        + (f" ({status.error_code})" if status.error_code not in (None, "NoError") else "")
-        + (f" at {status.timestamp}" if status.timestamp else "")
-        for name, status in named
-    )
-    return summary or _NONE, details
-
-
-def station_row(state: StationState) -> StationRow:
-    summary, details = connector_summary(state)
-    heartbeat = (
-        time.strftime("%H:%M:%S", time.localtime(state.last_heartbeat)) if state.last_heartbeat is not None else _NONE
-    )
-    return StationRow(
-        station_id=state.station_id,
-        version=state.version,
-        connected=state.connected,
-        registration=str(state.registration) if state.registration is not None else None,
-        last_heartbeat=heartbeat,
-        connectors=summary,
-        connector_details=details,
-        transactions=", ".join(str(t.id) for t in state.active_transactions()) or _NONE,
-    )
 
 
 _REGISTRATION_COLOURS = {
@@ -215,7 +165,7 @@ class CsmsStationModel(QAbstractTableModel):
         if column is Column.CONNECTED:
             return "yes" if row.connected else "no"
         if column is Column.REGISTRATION:
-            return row.registration or _NONE
+            return row.registration or NONE
         if column is Column.HEARTBEAT:
             return row.last_heartbeat
         if column is Column.CONNECTORS:
@@ -233,381 +183,6 @@ class CsmsStationModel(QAbstractTableModel):
         return None
 
 
-# --- command forms ----------------------------------------------------------------------------
-class InputProblem(ValueError):
-    """A form field is empty or malformed; the message says which and what to enter."""
-
-
-def _schema_accepts(version: OcppVersion, action: str, payload: dict[str, Any]) -> bool:
-    try:
-        schemas.check(version, action, payload)
-    except RpcError:
-        return False
-    return True
-
-
-@functools.cache
-def trigger_messages(version: OcppVersion) -> tuple[str, ...]:
-    """The MessageTrigger values a TriggerMessage of `version` may carry.
-
-    The library's 1.6 enum also holds the security extension's values, which only
-    ExtendedTriggerMessage takes, so the TriggerMessage schema has the last word.
-    """
-    enum = MessageTrigger if version is V16 else MessageTriggerEnumType
-    action = COMMANDS["trigger_message"].actions[version]
-    return tuple(m.value for m in enum if _schema_accepts(version, action, {"requestedMessage": m.value}))
-
-
-def command_label(command: str, version: OcppVersion) -> str:
-    """A command as the action it sends to a station of `version`, e.g. RequestStartTransaction."""
-    return str(COMMANDS[command].actions[version])
-
-
-def _refill(combo: QComboBox, values: Iterable[str]) -> None:
-    """Offer `values`, keeping the current choice when it is still offered; nothing happens if unchanged."""
-    wanted = list(values)
-    if [combo.itemText(i) for i in range(combo.count())] == wanted:
-        return
-    current = combo.currentText()
-    combo.clear()
-    combo.addItems(wanted)
-    if current in wanted:
-        combo.setCurrentText(current)
-
-
-def _number_box(zero_means: str | None = None, minimum: int = 1) -> QSpinBox:
-    """A connector or EVSE number; with `zero_means`, 0 is allowed and shown as that word."""
-    box = QSpinBox()
-    box.setRange(0 if zero_means else minimum, _MAX_NUMBER)
-    if zero_means:
-        box.setSpecialValueText(zero_means)
-        box.setValue(0)
-    return box
-
-
-def _required(edit: QLineEdit, what: str) -> str:
-    text = edit.text().strip()
-    if not text:
-        raise InputProblem(f"enter {what}")
-    return text
-
-
-class CommandForm(QWidget):
-    """The inputs of one operator command; `arguments()` are the keywords of its `MockCsms` method."""
-
-    def __init__(self, command: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.command = command
-        self.version = V16
-        self.rows = QFormLayout(self)
-        self.rows.setContentsMargins(0, 0, 0, 0)
-        self.rows.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
-    def show_station(self, state: StationState) -> None:
-        """Adapt the inputs to a station: its version's labels and choices, its transactions."""
-        self.version = state.version
-
-    def arguments(self) -> dict[str, Any]:
-        """The keyword arguments after the station id; InputProblem if a field is not usable."""
-        raise NotImplementedError
-
-
-class _PlaceRow:
-    """The connector (1.6) or EVSE (2.0.1) a command addresses; the label follows the version, 0 = `zero_means`."""
-
-    def __init__(self, form: CommandForm, zero_means: str) -> None:
-        self.label = QLabel()
-        self.box = _number_box(zero_means)
-        form.rows.addRow(self.label, self.box)
-
-    def show_version(self, version: OcppVersion) -> None:
-        self.label.setText("Connector id" if version is V16 else "EVSE id")
-
-    def arguments(self, version: OcppVersion) -> dict[str, int | None]:
-        number = self.box.value() or None
-        return {"connector_id": number} if version is V16 else {"evse_id": number}
-
-
-class RemoteStartForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("remote_start")
-        self.token = QLineEdit("TAG-0001")
-        self.rows.addRow("Id token", self.token)
-        self.place = _PlaceRow(self, "any")
-
-    def show_station(self, state: StationState) -> None:
-        super().show_station(state)
-        self.place.show_version(state.version)
-
-    def arguments(self) -> dict[str, Any]:
-        return {"id_token": _required(self.token, "the id token to start with"), **self.place.arguments(self.version)}
-
-
-class RemoteStopForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("remote_stop")
-        self.transaction = QComboBox()
-        self.transaction.setEditable(True)
-        edit = QLineEdit()
-        edit.setPlaceholderText("no active transaction: type an id")
-        self.transaction.setLineEdit(edit)
-        self.rows.addRow("Transaction id", self.transaction)
-        self._offered: list[str] = []
-
-    def show_station(self, state: StationState) -> None:
-        super().show_station(state)
-        ids = [str(t.id) for t in state.active_transactions()]
-        if ids == self._offered:
-            return  # refilling would disturb someone typing an id
-        typed = self.transaction.currentText() not in (*self._offered, "")
-        kept = self.transaction.currentText()
-        self._offered = ids
-        self.transaction.clear()
-        self.transaction.addItems(ids)
-        if typed:
-            self.transaction.setEditText(kept)
-
-    def arguments(self) -> dict[str, Any]:
-        text = self.transaction.currentText().strip()
-        if not text:
-            raise InputProblem("enter the id of the transaction to stop")
-        if self.version is V16:
-            # 1.6 section 6.35: RemoteStopTransaction.req transactionId is an integer.
-            if not text.lstrip("-").isdigit():
-                raise InputProblem(f"OCPP 1.6 transaction ids are integers, not {text!r}")
-            return {"transaction_id": int(text)}
-        return {"transaction_id": text}
-
-
-class ResetForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("reset")
-        self.kind = QComboBox()
-        self.rows.addRow("Type", self.kind)
-        self.evse = _number_box("whole station")
-        self.rows.addRow("EVSE id", self.evse)
-
-    def show_station(self, state: StationState) -> None:
-        super().show_station(state)
-        _refill(self.kind, [k.value for k in (ResetType if state.version is V16 else ResetEnumType)])
-        # 2.0.1 B11/B12 can reset one EVSE; 1.6 resets the charge point only.
-        self.rows.setRowVisible(self.evse, state.version is V201)
-
-    def arguments(self) -> dict[str, Any]:
-        if self.version is V16:
-            return {"kind": self.kind.currentText()}
-        return {"kind": self.kind.currentText(), "evse_id": self.evse.value() or None}
-
-
-class ChangeAvailabilityForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("change_availability")
-        self.kind = QComboBox()
-        self.kind.addItems([AvailabilityType.operative.value, AvailabilityType.inoperative.value])
-        self.rows.addRow("Availability", self.kind)
-        # 1.6 section 5.2 connectorId 0 / 2.0.1 G03 without evse: the whole station.
-        self.place = _PlaceRow(self, "whole station")
-
-    def show_station(self, state: StationState) -> None:
-        super().show_station(state)
-        self.place.show_version(state.version)
-
-    def arguments(self) -> dict[str, Any]:
-        operative = self.kind.currentText() == AvailabilityType.operative
-        return {"operative": operative, **self.place.arguments(self.version)}
-
-
-class TriggerMessageForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("trigger_message")
-        self.message = QComboBox()
-        self.rows.addRow("Message", self.message)
-        self.place = _PlaceRow(self, "none")
-
-    def show_station(self, state: StationState) -> None:
-        super().show_station(state)
-        _refill(self.message, trigger_messages(state.version))
-        self.place.show_version(state.version)
-
-    def arguments(self) -> dict[str, Any]:
-        return {"message": self.message.currentText(), **self.place.arguments(self.version)}
-
-
-class UnlockConnectorForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("unlock_connector")
-        self.evse = _number_box()
-        self.rows.addRow("EVSE id", self.evse)
-        self.connector = _number_box()
-        self.rows.addRow("Connector id", self.connector)
-
-    def show_station(self, state: StationState) -> None:
-        super().show_station(state)
-        # 2.0.1 F05 addresses a connector of an EVSE; 1.6 numbers connectors over the station.
-        self.rows.setRowVisible(self.evse, state.version is V201)
-
-    def arguments(self) -> dict[str, Any]:
-        if self.version is V16:
-            return {"connector_id": self.connector.value()}
-        return {"connector_id": self.connector.value(), "evse_id": self.evse.value()}
-
-
-class GetConfigurationForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("get_configuration")
-        self.keys = QLineEdit()
-        self.keys.setPlaceholderText("empty: every key")
-        self.keys.setToolTip("Configuration keys, comma separated, e.g. HeartbeatInterval, MeterValueSampleInterval")
-        self.rows.addRow("Keys", self.keys)
-
-    def arguments(self) -> dict[str, Any]:
-        keys = split_list(self.keys.text())
-        return {"keys": keys or None}
-
-
-class ChangeConfigurationForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("change_configuration")
-        self.key = QLineEdit()
-        self.key.setPlaceholderText("e.g. HeartbeatInterval")
-        self.value = QLineEdit()
-        self.rows.addRow("Key", self.key)
-        self.rows.addRow("Value", self.value)
-
-    def arguments(self) -> dict[str, Any]:
-        return {"key": _required(self.key, "the configuration key to change"), "value": self.value.text()}
-
-
-class VariablesForm(CommandForm):
-    """GetVariables and SetVariables of one variable (2.0.1 B06/B05); SetVariables adds the value."""
-
-    def __init__(self, command: str, with_value: bool) -> None:
-        super().__init__(command)
-        self.component = QLineEdit()
-        self.component.setPlaceholderText("e.g. OCPPCommCtrlr")
-        self.variable = QLineEdit()
-        self.variable.setPlaceholderText("e.g. HeartbeatInterval")
-        self.rows.addRow("Component", self.component)
-        self.rows.addRow("Variable", self.variable)
-        self.value: QLineEdit | None = None
-        if with_value:
-            self.value = QLineEdit()
-            self.rows.addRow("Value", self.value)
-        self.attribute = QComboBox()
-        self.attribute.addItems([a.value for a in AttributeEnumType])
-        self.rows.addRow("Attribute", self.attribute)
-
-    def arguments(self) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            "component": {"name": _required(self.component, "the component name")},
-            "variable": {"name": _required(self.variable, "the variable name")},
-            "attributeType": self.attribute.currentText(),
-        }
-        if self.value is not None:
-            item["attributeValue"] = self.value.text()
-        return {"items": [item]}
-
-
-class GetBaseReportForm(CommandForm):
-    def __init__(self) -> None:
-        super().__init__("get_base_report")
-        self.base = QComboBox()
-        self.base.addItems([r.value for r in ReportBaseEnumType])
-        self.base.setCurrentText(ReportBaseEnumType.full_inventory.value)
-        self.rows.addRow("Report", self.base)
-
-    def arguments(self) -> dict[str, Any]:
-        return {"report_base": self.base.currentText()}
-
-
-def command_forms() -> list[CommandForm]:
-    """One form per operator command in `COMMANDS`."""
-    return [
-        RemoteStartForm(),
-        RemoteStopForm(),
-        ResetForm(),
-        ChangeAvailabilityForm(),
-        TriggerMessageForm(),
-        UnlockConnectorForm(),
-        GetConfigurationForm(),
-        ChangeConfigurationForm(),
-        VariablesForm("get_variables", with_value=False),
-        VariablesForm("set_variables", with_value=True),
-        GetBaseReportForm(),
-    ]
-
-
-def split_list(text: str) -> list[str]:
-    """Comma-separated entries, stripped, empty ones left out."""
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-# What a command can run into in a working lab; anything else is a bug, and is logged as one.
-EXPECTED_FAILURES = (CallErrorReceived, CallTimeout, NotConnected, NotForThisVersion, InvalidResponse, RpcError)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """What went wrong with a command, in a sentence that says what to do where there is something to do."""
-    if isinstance(exc, CallErrorReceived):
-        details = f" {json.dumps(exc.details, ensure_ascii=False)}" if exc.details else ""
-        return f"CALLERROR {exc.code}: {exc.description or '(no description)'}{details}"
-    if isinstance(exc, CallTimeout):
-        return f"Timeout: {exc}; is the station busy or stalled?"
-    if isinstance(exc, StationNotConnected):
-        return f"Not connected: {exc}. Connect the station, then send again."
-    if isinstance(exc, NotConnected):
-        return f"Not sent, the connection is down: {exc}"
-    if isinstance(exc, NotForThisVersion):
-        return f"Not for this station: {exc}"
-    if isinstance(exc, InvalidResponse):
-        return f"Invalid answer: {exc}"
-    if isinstance(exc, RpcError):
-        return f"Not sent, the request is invalid ({exc.code}): {exc.description}"
-    return f"Failed with {type(exc).__name__}: {exc}"
-
-
-def _brief(value: Any) -> str:
-    """A value in one line: objects as `key=value` fields, lists as their items separated by ';'."""
-    if isinstance(value, dict):
-        return payload_summary(value)
-    if isinstance(value, list):
-        return "; ".join(_brief(item) for item in value)
-    return str(value)
-
-
-def describe_arguments(arguments: dict[str, Any]) -> str:
-    """A command's arguments for the history, e.g. `id_token=TAG-1, connector_id=1`."""
-    text = ", ".join(f"{name}={_brief(value)}" for name, value in arguments.items() if value is not None)
-    return truncate(text, SUMMARY_LIMIT)
-
-
-def short_answer(answer: dict[str, Any]) -> str:
-    """An answer in a few words: its status when that is all it says (most answers), else its fields."""
-    if list(answer) == ["status"]:
-        return str(answer["status"])
-    if len(answer) == 1 and isinstance(only := next(iter(answer.values())), list):
-        return truncate(_brief(only), SUMMARY_LIMIT) or "an empty list"
-    return truncate(payload_summary(answer), SUMMARY_LIMIT) or "an empty answer"
-
-
-@dataclass
-class HistoryEntry:
-    """A command sent from the console and, once known, its outcome."""
-
-    station_id: str
-    action: str
-    arguments: str
-    sent_at: float
-    ok: bool | None = None  # None while waiting for the answer
-    outcome: str = "waiting for the answer…"
-    answer: str = ""  # pretty JSON of the answer payload
-
-    def line(self) -> str:
-        clock = time.strftime("%H:%M:%S", time.localtime(self.sent_at))
-        request = f"{self.action} {self.arguments}" if self.arguments else self.action
-        return f"{clock}  {self.station_id}  {request} → {self.outcome}"
-
-
 # --- the console -----------------------------------------------------------------------------
 class CsmsConsole(QWidget):
     """The CSMS dock: stations table, version-aware command forms with answers and history, policy editor."""
@@ -619,7 +194,7 @@ class CsmsConsole(QWidget):
         self._station_id: str | None = None
         self._version: OcppVersion | None = None
         self._latest: HistoryEntry | None = None
-        self._tasks: set[asyncio.Future[dict[str, Any]]] = set()  # asyncio keeps only weak references to tasks
+        self._tasks = TaskSet("CSMS console")
         self._selecting = False
         self.outcome_ok: bool | None = None  # how the outcome line reads: success, failure, or neutral
 
@@ -869,7 +444,7 @@ class CsmsConsole(QWidget):
         except InputProblem as exc:
             self._show_outcome(f"Not sent: {exc}.", ok=False)
             return
-        call: Coroutine[Any, Any, dict[str, Any]] = getattr(csms, name)(station_id, **arguments)
+        command: Callable[..., Awaitable[dict[str, Any]]] = getattr(csms, name)
         entry = HistoryEntry(station_id, command_label(name, self._version), describe_arguments(arguments), time.time())
         item = QListWidgetItem(entry.line())
         item.setData(Qt.ItemDataRole.UserRole, entry)
@@ -878,26 +453,27 @@ class CsmsConsole(QWidget):
             self.history.takeItem(self.history.count() - 1)
         self._latest = entry
         self.answer.clear()
-        self._show_outcome(f"Sent {entry.action} to {station_id}; waiting for the answer…", ok=None)
-        task = asyncio.ensure_future(call)
-        self._tasks.add(task)
-        task.add_done_callback(functools.partial(self._finished, entry, item))
+        self._show_outcome(entry.sent_text(), ok=None)
+        spawn_soon(self._tasks, self._await_answer, entry, item, functools.partial(command, station_id, **arguments))
 
-    def _finished(self, entry: HistoryEntry, item: QListWidgetItem, task: asyncio.Future[dict[str, Any]]) -> None:
-        self._tasks.discard(task)
-        if not shiboken6.isValid(self):
-            return  # the console was deleted while the station was answering
-        if task.cancelled():
-            entry.ok, entry.outcome = False, "cancelled before the station answered"
-        elif (exc := task.exception()) is not None:
-            entry.ok, entry.outcome = False, describe_failure(exc)
+    async def _await_answer(
+        self, entry: HistoryEntry, item: QListWidgetItem, ask: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> None:
+        try:
+            entry.answered(await ask())
+        except asyncio.CancelledError:
+            entry.cancelled()
+            self._finished(entry, item)
+            raise
+        except Exception as exc:  # shown in the history whatever it is; only a bug is logged as one
+            entry.failed(exc)
             if not isinstance(exc, EXPECTED_FAILURES):
                 log.error("%s to %s failed unexpectedly", entry.action, entry.station_id, exc_info=exc)
-        else:
-            answer = task.result()
-            entry.ok = True
-            entry.outcome = short_answer(answer)
-            entry.answer = json.dumps(answer, indent=2, ensure_ascii=False)
+        self._finished(entry, item)
+
+    def _finished(self, entry: HistoryEntry, item: QListWidgetItem) -> None:
+        if not shiboken6.isValid(self):
+            return  # the console was deleted while the station was answering
         item.setText(entry.line())
         item.setForeground(QColor(palette.SUCCESS if entry.ok else palette.ERROR))
         item.setToolTip(entry.line())
@@ -907,12 +483,7 @@ class CsmsConsole(QWidget):
 
     def _show_entry(self, entry: HistoryEntry) -> None:
         self.answer.setPlainText(entry.answer)
-        if entry.ok is None:
-            self._show_outcome(f"{entry.action} to {entry.station_id}: waiting for the answer…", ok=None)
-        elif entry.ok:
-            self._show_outcome(f"{entry.action} to {entry.station_id}: {entry.outcome}", ok=True)
-        else:
-            self._show_outcome(f"{entry.action} to {entry.station_id} failed. {entry.outcome}", ok=False)
+        self._show_outcome(entry.outcome_text(), ok=entry.ok)
 
     def _history_selected(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:
@@ -930,6 +501,10 @@ class CsmsConsole(QWidget):
 
     def copy_address(self) -> None:
         QGuiApplication.clipboard().setText(self.address.text())
+
+    async def close_tasks(self) -> None:
+        """Cancel the commands still waiting for an answer, and wait until they have ended."""
+        await self._tasks.close()
 
     # --- policy --------------------------------------------------------------------------
     def _show_policy(self, csms: MockCsms) -> None:

@@ -186,6 +186,7 @@ async def _run_window(db: Path, port: int, stop: asyncio.Event) -> int:
         await closed.wait()
     finally:
         stop_requested.cancel()
+        await window.close_tasks()
         saved = await close_lab(lab)
     return EXIT_OK if saved else EXIT_FAILED
 

@@ -19,8 +19,8 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.station_view import Badge, summary_badge
-from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.version_traits import traits
 
 Target = tuple[str, int | None, int | None]
 """(station id, EVSE id or None, connector id or None): what a row stands for."""
@@ -50,9 +50,8 @@ def dot_icon(colour: str) -> QIcon:
 
 
 def connector_label(station: Station, connector: Connector) -> str:
-    """`Connector 2 · CCS2`: 1.6 numbers connectors over the station, 2.0.1 within the EVSE."""
-    number = connector.number16 if station.version is OcppVersion.V16 else connector.connector_id
-    return f"Connector {number} · {connector.config.type}"
+    """`Connector 2 · CCS2`, numbered as the station's version numbers it (over the station or within the EVSE)."""
+    return f"Connector {traits(station.version).connector_number(connector)} · {connector.config.type}"
 
 
 def _item(text: str = "", target: Target | None = None) -> QStandardItem:

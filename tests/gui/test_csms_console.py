@@ -14,11 +14,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from qt_async import QtAsyncLoop
 
+from ocpplab_desktop.csms.console_text import describe_failure
 from ocpplab_desktop.csms.server import COMMANDS, commands_for
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
-from ocpplab_desktop.gui.csms_console import Column, CsmsConsole, ResetForm, TriggerMessageForm, describe_failure
+from ocpplab_desktop.gui.console_forms import ResetForm, TriggerMessageForm
+from ocpplab_desktop.gui.csms_console import Column, CsmsConsole
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.templates import load_template

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.about import AboutDialog, component_versions, versions_text
-from ocpplab_desktop.gui.app import MainWindow, free_station_id
+from ocpplab_desktop.gui.app import MainWindow
 from ocpplab_desktop.gui.launch import XCB_LIBRARIES, launch, platform_problem, qt_platform
 from ocpplab_desktop.gui.sessions_dock import FRAMES, STATIONS, RunningSessionError
 from ocpplab_desktop.gui.station_tree import NAME, STATE
 from ocpplab_desktop.model.connector import UserAction
+from ocpplab_desktop.model.station_form import free_station_id
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.store import store as store_module
