@@ -158,9 +158,18 @@ class Pipeline:
         return self._call_later(seconds, callback)
 
     def inject(self, interceptor: Interceptor, direction: Direction, text: str, *, note: str | None = None) -> None:
+        """Send `interceptor`'s own frame on past it. A frame whose path crosses no tap (one made up
+        on the application side of the tap, going to the application) is recorded by the nearest
+        tap all the same: the record shows everything the end acted on."""
         frame = replace(self._parse(text, direction), note=note or f"injected by {interceptor.name}")
         index = self.interceptors.index(interceptor)
-        if direction is self.outgoing:
+        outbound = direction is self.outgoing
+        path = self.interceptors[index + 1 :] if outbound else self.interceptors[:index]
+        if not any(isinstance(x, Tap) for x in path):
+            taps = [x for x in self.interceptors if isinstance(x, Tap)]
+            if taps:
+                taps[0].bus.publish(frame)
+        if outbound:
             self._out(index + 1, frame)
         else:
             self._in(index - 1, frame)
