@@ -10,12 +10,13 @@ import asyncio
 import errno
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ocpplab_desktop.engine.station import Station, StationOptions, sleep_sim
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import EventBus
+from ocpplab_desktop.protocol.tasks import TaskSet
 from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.store import SessionSource, Store
 
@@ -50,7 +51,7 @@ class Lab:
         self.recorder: SessionRecorder | None = None
         self.session_id: int | None = None
         self._session_name, self._session_source = session_name, session_source
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._tasks = TaskSet("lab")
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -58,15 +59,16 @@ class Lab:
             self.store = Store(self.db_path)
             self.session_id = self.store.start_session(self._session_name, source=self._session_source)
             self.recorder = SessionRecorder(self.store, self.bus, self.session_id)
-            self._tasks.append(asyncio.ensure_future(self.recorder.run()))
+            self._tasks.spawn(self.recorder.run(), name="recorder")
         if self._csms_port is not None:
             self.csms = await self._start_csms()
-        self._tasks.append(asyncio.ensure_future(self._tick()))
+        self._tasks.spawn(self._tick(), name="lab clock")
 
     async def _start_csms(self) -> MockCsms:
         from ocpplab_desktop.csms.server import MockCsms
 
-        csms = MockCsms(self.bus, host=self._csms_host, port=self._csms_port or 0)
+        # The embedded CSMS answers with the lab's simulated time, the clock its stations run on.
+        csms = MockCsms(self.bus, host=self._csms_host, port=self._csms_port or 0, clock=self.clock.utc_now)
         try:
             await csms.start()
         except OSError as exc:
@@ -74,7 +76,7 @@ class Lab:
                 raise
             # The preferred port is taken (another lab, another CSMS): take any free one.
             log.warning("port %s is taken; the embedded CSMS uses a free port instead", self._csms_port)
-            csms = MockCsms(self.bus, host=self._csms_host, port=0)
+            csms = MockCsms(self.bus, host=self._csms_host, port=0, clock=self.clock.utc_now)
             await csms.start()
         return csms
 
@@ -83,10 +85,7 @@ class Lab:
             await station.stop()
         if self.csms is not None:
             await self.csms.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._tasks.cancel_all()
         if self.recorder is not None:
             self.recorder.close()
         if self.store is not None:

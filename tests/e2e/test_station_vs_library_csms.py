@@ -134,8 +134,8 @@ async def test_remote_start_and_stop_from_library_csms_leaves_16_connector_finis
         assert answer.status == "Accepted"
         await until(lambda: c.reported == "Finishing")
         assert csms.received.of("StopTransaction")[0]["reason"] == "Remote"
-        # Finishing holds until the cable is unplugged (1.6 section 4.9, C6 then F1).
-        await asyncio.sleep(0.2)
+        # Finishing holds until the cable is unplugged (1.6 section 4.9, C6 then F1), in simulated time.
+        await lab.sleep_sim(60)
         assert c.reported == "Finishing"
         await station.act(1, 1, A.UNPLUG)
         assert c.reported == "Available"
