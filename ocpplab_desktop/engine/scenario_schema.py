@@ -43,7 +43,7 @@ from ocpplab_desktop.model.document import (
     read_yaml,
     say,
 )
-from ocpplab_desktop.model.template_schema import Id, TemplateSchema, Text
+from ocpplab_desktop.model.template_schema import Id, TemplateSchema
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Direction, MessageType
 from ocpplab_desktop.protocol.schemas import ACTIONS
@@ -88,7 +88,7 @@ class Place(Schema):
 class ActionArgs(Place):
     force: bool = False  # sent even when the state does not allow it, recorded as forced
     expect_refused: bool = False
-    token: Text | None = None
+    token: str | None = None  # text: YAML reads an unquoted 0001 as the number 1
 
 
 class FaultArgs(ActionArgs):

@@ -115,7 +115,7 @@ BAD_STEPS = [
         "steps[2] (plug_in): connector",
         "written twice",
     ),
-    ("token-as-number", "  - present_token: {token: 1.5}", "steps[2] (present_token): token", "1.5 is not text"),
+    ("token-as-number", "  - present_token: {token: 0001}", "steps[2] (present_token): token", "1 is not text"),
 ]
 
 
