@@ -11,6 +11,7 @@ the connector goes to whatever its conditions say it is in (1.6 section 4.9, I1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -141,7 +142,8 @@ class Connector:
         return self.tx_started
 
     def status(self) -> str:
-        return self.status16() if self.version is OcppVersion.V16 else self.status201()
+        """The status the connector's conditions make, by its version's state machine."""
+        return _STATUS_OF[self.version](self)
 
     def status16(self) -> str:
         if self.fault is not None:
@@ -272,3 +274,10 @@ class Connector:
 
 def transition_allowed(version: OcppVersion, old: str, new: str) -> bool:
     return old == new or not old or new in TRANSITIONS[version].get(old, frozenset())
+
+
+# Each version's state machine: which status a connector's conditions make (1.6 section 4.9, 2.0.1 G01).
+_STATUS_OF: dict[OcppVersion, Callable[[Connector], str]] = {
+    OcppVersion.V16: Connector.status16,
+    OcppVersion.V201: Connector.status201,
+}

@@ -91,7 +91,8 @@ _CODES: dict[OcppVersion, dict[Fault, str]] = {
 }
 
 # 2.0.1 part 4 section 4.2.3: a CALLERROR to a message whose MessageId cannot be read uses "-1".
-UNREADABLE_ID = "-1"
+# 1.6J has no such rule: a message without a readable id cannot be answered, only recorded.
+UNREADABLE_ID: dict[OcppVersion, str | None] = {OcppVersion.V16: None, OcppVersion.V201: "-1"}
 
 
 def error_code(version: OcppVersion, fault: Fault) -> str:

@@ -393,9 +393,9 @@ class RpcConnection:
             self.fail(uid, RpcError.of(self.version, Fault.MESSAGE_TYPE, frame.error or "unknown MessageTypeId"))
         elif uid is not None and message is None:
             self.fail(uid, RpcError.of(self.version, Fault.STRUCTURE, f"the CALL cannot be read: {frame.error}"))
-        elif self.version is OcppVersion.V201:
+        elif (unreadable := UNREADABLE_ID[self.version]) is not None:
             fault = Fault.NOT_JSON if message is None else Fault.NOT_RPC
-            self.fail(UNREADABLE_ID, RpcError.of(self.version, fault, frame.error or "unreadable frame"))
+            self.fail(unreadable, RpcError.of(self.version, fault, frame.error or "unreadable frame"))
 
     # --- time and the link ------------------------------------------------------------
     def expire(self) -> list[Event]:
