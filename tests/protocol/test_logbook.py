@@ -64,22 +64,22 @@ def test_interleaved_stations_and_sides_reusing_ids_pair_each_call_with_its_own_
     frames: list[Frame] = []
     expected: dict[int, int] = {}  # position of a frame -> position of its partner
     waiting: list[tuple[int, str, Side, str, Direction]] = []
-    for n in range(300):
+    for n in range(800):
+        if waiting and rng.random() < 0.45:  # an answer to one of the open calls, not necessarily the oldest
+            position, station, side, uid, towards = waiting.pop(rng.randrange(len(waiting)))
+            back = Direction.TO_STATION if towards is Direction.TO_CSMS else Direction.TO_CSMS
+            answer = result if rng.random() < 0.8 else callerror
+            expected[position], expected[len(frames)] = len(frames), position
+            frames.append(answer(uid, station=station, side=side, direction=back))
+            continue
         station, side = rng.choice(["CP-1", "CP-2", "CP-3"]), rng.choice(list(Side))
-        uid = str(n % 7)  # ids come back: a station reuses them once answered
+        uid = str(n % 7)  # ids come back: one is used again once its call was answered
         if any((s, sd, u) == (station, side, uid) for _, s, sd, u, _ in waiting):
             continue
         towards = rng.choice(list(Direction))  # CSMS-initiated calls travel the other way
         waiting.append((len(frames), station, side, uid, towards))
         frames.append(call(uid, station=station, side=side, direction=towards))
-        if waiting and rng.random() < 0.6:
-            position, s, sd, u, d = waiting.pop(rng.randrange(len(waiting)))
-            back = Direction.TO_STATION if d is Direction.TO_CSMS else Direction.TO_CSMS
-            answer = result if rng.random() < 0.8 else callerror
-            expected[position] = len(frames)
-            expected[len(frames)] = position
-            frames.append(answer(u, station=s, side=sd, direction=back))
-    assert len(expected) > 200 and len({f.station_id for f in frames}) == 3
+    assert len(expected) > 300 and len({f.station_id for f in frames}) == 3
     book = book_of(frames)
     for position in range(len(frames)):
         assert book.partner(position) == expected.get(position), frames[position]
