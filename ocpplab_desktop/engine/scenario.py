@@ -50,7 +50,6 @@ from ocpplab_desktop.engine.scenario_schema import (
     parse_scenario,
 )
 from ocpplab_desktop.engine.station import Station
-from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import FaultInfo, Refused, UserAction
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
@@ -213,8 +212,8 @@ class ScenarioRunner:
             running = [c.tx_id for c in self.station.connectors if c.tx_started and c.tx_id is not None]
             if not running:
                 raise StepFailed("remote_stop: the station has no running transaction")
-            tx = running[0]
-            arguments["transaction_id"] = int(tx) if self.station.version is OcppVersion.V16 else tx
+            # The CSMS's command builder gives the id the type its version wants (1.6 integer, 2.0.1 string).
+            arguments["transaction_id"] = running[0]
         method = getattr(csms, args.command)
         try:
             answer = await method(self.config.id, **arguments)
