@@ -226,22 +226,7 @@ class RpcConnection:
         *,
         rtt: float | None = None,
     ) -> None:
-        self._out.append(
-            Frame(
-                seq=next_seq(),
-                wall_time=self.wall_clock(),
-                mono_time=self.clock(),
-                station_id=self.station_id,
-                side=self.side,
-                direction=self.outgoing,
-                message_type=mtype,
-                unique_id=uid,
-                action=action,
-                raw=text,
-                message=message,
-                rtt_ms=rtt,
-            )
-        )
+        self._out.append(self._frame(text, message, mtype, uid, action, None, self.outgoing, rtt=rtt))
 
     # --- incoming ---------------------------------------------------------------------
     def receive(self, data: str | bytes) -> Frame:
