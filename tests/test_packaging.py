@@ -105,16 +105,10 @@ def test_every_resource_path_the_app_uses_is_inside_a_shipped_folder() -> None:
 
 
 def test_the_spec_ships_the_ocpp_schemas_the_lab_validates_with() -> None:
-    # protocol/schemas.py: folder = "v16" if ... else "v201", read from the ocpp package with importlib.resources.
-    validator = next(
-        n
-        for n in ast.walk(_module(PACKAGE / "protocol" / "schemas.py"))
-        if isinstance(n, ast.FunctionDef) and n.name == "validator"
-    )
-    folder = next(
-        n.value for n in ast.walk(validator) if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "folder"
-    )
-    versions = _strings(folder)
+    # protocol/schemas.py reads each version's schemas from its folder of the ocpp package.
+    from ocpplab_desktop.protocol.schemas import SCHEMA_FILES
+
+    versions = {folder for folder, _suffix in SCHEMA_FILES.values()}
     assert versions == {"v16", "v201"}
     (call,) = [c for c in _calls(_module(SPEC), "collect_data_files") if _strings(c.args[0]) == {"ocpp"}]
     includes = ast.literal_eval(next(k.value for k in call.keywords if k.arg == "includes"))

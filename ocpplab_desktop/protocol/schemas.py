@@ -40,14 +40,14 @@ _FAULT_OF_RULE = {
 
 # Where the `ocpp` library keeps each version's schemas: folder, request file suffix.
 # 1.6 names a request file after its action; 2.0.1 appends "Request".
-_SCHEMA_FILES: dict[OcppVersion, tuple[str, str]] = {
+SCHEMA_FILES: dict[OcppVersion, tuple[str, str]] = {
     OcppVersion.V16: ("v16", ""),
     OcppVersion.V201: ("v201", "Request"),
 }
 
 
 def _schema_file(version: OcppVersion, action: str, response: bool) -> str:
-    return f"{action}{'Response' if response else _SCHEMA_FILES[version][1]}.json"
+    return f"{action}{'Response' if response else SCHEMA_FILES[version][1]}.json"
 
 
 @functools.cache
@@ -55,7 +55,7 @@ def validator(version: OcppVersion, action: str, response: bool) -> Validator:
     """The compiled validator for one message; KeyError if the version has no such action."""
     if action not in ACTIONS[version]:
         raise KeyError(action)
-    folder = _SCHEMA_FILES[version][0]
+    folder = SCHEMA_FILES[version][0]
     path = resources.files("ocpp").joinpath(folder, "schemas", _schema_file(version, action, response))
     # The 2.0.1 schema files start with a byte order mark.
     schema = json.loads(path.read_text(encoding="utf-8-sig"))
