@@ -110,6 +110,8 @@ class Station:
             response_timeout=self.options.response_timeout_s,
             new_id=self.options.message_ids,
         )
+        self.call = self.endpoint.call_raw
+        """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)
         self.outbox = Outbox(self)
         self.link = Link(self, self.options.transport, self.options.backoff)
@@ -251,10 +253,6 @@ class Station:
     ) -> asyncio.Future[dict[str, Any]]:
         """Put a CALL in the outbox now, in order, and return the future of its answer."""
         return self.outbox.put(action, payload, transactional=transactional, on_answer=on_answer)
-
-    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """One CALL on the current connection (the outbox's way out)."""
-        return await self.endpoint.call_raw(action, payload)
 
     def retry_policy(self) -> tuple[int, int]:
         return self.dialect.transaction_retry

@@ -93,6 +93,7 @@ class Endpoint:
         self._dispatching = False
         self._receiving = False
         self._expiry: asyncio.TimerHandle | None = None
+        self._expiry_at: float | None = None
         self._tasks = TaskSet(f"endpoint {station_id}", self._task_failed)
 
     @property
@@ -160,6 +161,7 @@ class Endpoint:
             if not future.done():  # the caller gave up (cancelled)
                 self.rpc.cancel(call)
                 self._pump()
+                self._kick()
 
     async def send_raw(self, text: str, *, note: str | None = None) -> None:
         """Send text as it is, past validation (negative tests). Still passes the pipeline and the tap."""
@@ -176,8 +178,12 @@ class Endpoint:
         self._arm_expiry()
 
     def _to_wire(self, frame: Frame) -> None:
+        # Whoever made the frame flushes: an awaiting caller at once, a timer callback through _kick().
         self._sendq.append(frame.raw)
-        if not self._flushing:
+
+    def _kick(self) -> None:
+        """Flush from synchronous code (a timer): in a task, unless a flush is already running."""
+        if self._sendq and not self._flushing:
             self._tasks.spawn(self._flush())
 
     async def _flush(self) -> None:
@@ -203,21 +209,28 @@ class Endpoint:
             self._flushing = False
 
     def _arm_expiry(self) -> None:
+        """Keep one timer that fires no later than the outstanding CALL's deadline.
+
+        CALLs are answered long before their deadline, and a later CALL's deadline is later: so the
+        timer is left running when a CALL is answered, and when it fires early it only arms itself
+        again for the CALL outstanding then. One timer per response timeout, not one per CALL.
+        """
         deadline = self.rpc.next_deadline()
+        if deadline is None or (
+            self._expiry is not None and self._expiry_at is not None and self._expiry_at <= deadline
+        ):
+            return
         if self._expiry is not None:
             self._expiry.cancel()
-            self._expiry = None
-        if deadline is not None:
-            loop = asyncio.get_running_loop()
-            delay = max(0.0, deadline - self.rpc.clock())
-            self._expiry = loop.call_later(delay, self._expire)
+        self._expiry_at = deadline
+        delay = max(0.0, deadline - self.rpc.clock())
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
 
     def _expire(self) -> None:
-        self._expiry = None
+        self._expiry = self._expiry_at = None
         self._settle(self.rpc.expire())
         self._pump()
-        if self._sendq and not self._flushing:
-            self._tasks.spawn(self._flush())
+        self._kick()
 
     # --- incoming ------------------------------------------------------------------
     async def receive(self, data: str | bytes) -> None:
@@ -228,7 +241,6 @@ class Endpoint:
         finally:
             self._receiving = False
         await self._dispatch()
-        await self._flush()
 
     def _accept(self, frame: Frame) -> None:
         """The pipeline's application end: the core acts on the frame."""
@@ -256,14 +268,15 @@ class Endpoint:
 
     async def _dispatch(self) -> None:
         """Run the handlers of accepted CALLs, one at a time, in the order they arrived."""
-        if self._dispatching:
-            return
-        self._dispatching = True
-        try:
-            while self._calls:
-                await self._handle(self._calls.popleft())
-        finally:
-            self._dispatching = False
+        if not self._dispatching:
+            self._dispatching = True
+            try:
+                while self._calls:
+                    await self._handle(self._calls.popleft())
+                    await self._flush()  # each answer leaves before the next handler runs
+            finally:
+                self._dispatching = False
+        await self._flush()  # answers, and CALLs of ours that an answer released
 
     async def _handle(self, event: CallReceived) -> None:
         handlers = self.route_map[event.action]
@@ -293,8 +306,7 @@ class Endpoint:
         def run() -> None:
             callback()
             self._pump()
-            if self._sendq and not self._flushing:
-                self._tasks.spawn(self._flush())
+            self._kick()
 
         return asyncio.get_running_loop().call_later(seconds, run)
 
