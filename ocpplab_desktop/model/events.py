@@ -71,6 +71,8 @@ class MeterSample:
     voltage_v: float
     current_a: tuple[float, ...]
     soc: float | None = None
+    on_wire: bool = False
+    """True when this reading went to the CSMS in a MeterValues (the store keeps all of those)."""
 
 
 @dataclass(frozen=True, slots=True)
