@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ocpplab_desktop.paths import default_db
 from ocpplab_desktop.store.errors import StoreError, UnknownSessionError
-from ocpplab_desktop.store.store import SessionInfo, Store
+from ocpplab_desktop.store.store import SessionInfo, SessionSource, Store
 
 MAX_STATIONS_SHOWN = 3
 
@@ -62,9 +62,9 @@ def _list(store: Store, args: argparse.Namespace) -> int:
     if not sessions:
         print(f"No sessions in {store.path}.")
         return 0
-    header = ("ID", "STARTED (UTC)", "DURATION", "STATIONS", "FRAMES", "NAME")
+    header = ("ID", "STARTED (UTC)", "DURATION", "STATE", "STATIONS", "FRAMES", "NAME")
     rows = [header, *(_list_row(info) for info in sessions)]
-    right_aligned = {0, 2, 4}
+    right_aligned = {0, 2, 5}
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         cells = [
@@ -82,11 +82,22 @@ def _list_row(info: SessionInfo) -> tuple[str, ...]:
     return (
         str(info.id),
         info.started_at[:19].replace("T", " "),
-        "open" if info.duration_s is None else _duration(info.duration_s),
+        "-" if info.duration_s is None else _duration(info.duration_s),
+        _state(info),
         stations or "-",
         f"{info.frame_count:,}",
         info.name,
     )
+
+
+def _state(info: SessionInfo) -> str:
+    """recording (by a program still running), crashed (its recorder was gone; it ends at its last frame),
+    imported or ended."""
+    if info.crashed:
+        return "crashed"
+    if info.ended_at is None:
+        return "recording"
+    return "imported" if info.source == SessionSource.IMPORT else "ended"
 
 
 def _duration(seconds: float) -> str:

@@ -4,6 +4,10 @@ An opened session shows in its own read-only window with a message log and power
 filled from the database in batches on the event loop so the lab keeps running while a
 long session loads. The window reads through its own connection (the database is in WAL
 mode), so the recorder of the running session is never blocked by it.
+
+The dock also says when recording is failing (a full disk, a lock held by another program):
+what went wrong and how many events wait in memory, until the recorder can write again.
+A session whose program was killed shows as crashed, ending at its last frame.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ LIVE_REFRESH_MS = 2000
 """How often the running session's row re-reads its frame count, stations and duration."""
 SAMPLE_BATCH = 5000
 """Meter samples handed to the viewer's plot per event-loop turn."""
+RECORDING_CHECK_MS = 500
+"""How often the dock looks at the recorder's status (an attribute read)."""
 
 
 class ExportJob:
@@ -86,6 +92,20 @@ def local_time(iso_utc: str) -> str:
 
 def _seconds_since(iso_utc: str) -> float:
     return (datetime.now(UTC) - datetime.fromisoformat(iso_utc)).total_seconds()
+
+
+def _duration_cell(info: SessionInfo, running: bool) -> tuple[str, str]:
+    """The Duration column's text and tooltip."""
+    if running:
+        return f"recording {format_elapsed(_seconds_since(info.started_at))}", "this lab is recording it now"
+    if info.duration_s is None:
+        return "recording elsewhere", "another OCPPLab program, still running, is recording this session"
+    if info.crashed:
+        return (
+            f"{format_elapsed(info.duration_s)}, crashed",
+            f"the program recording it ended without closing it; it ends at its last frame, {info.ended_at} UTC",
+        )
+    return format_elapsed(info.duration_s), ""
 
 
 def _cell(text: str, session_id: int, tooltip: str = "") -> QStandardItem:
@@ -141,6 +161,12 @@ class SessionsDock(QWidget):
         self.delete_button.clicked.connect(self._delete_selected)
         self.location = QLabel(self)
         self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recording_problem = QLabel(self)
+        self.recording_problem.setObjectName("recordingProblem")
+        self.recording_problem.setWordWrap(True)
+        self.recording_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recording_problem.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
+        self.recording_problem.hide()
 
         buttons = QHBoxLayout()
         for button in (self.refresh_button, self.open_button, self.export_button, self.delete_button):
@@ -150,11 +176,17 @@ class SessionsDock(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
+        layout.addWidget(self.recording_problem)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(LIVE_REFRESH_MS)
         self._live_timer.timeout.connect(self.refresh_running)
+        self._recording_failing = False
+        self._recording_timer = QTimer(self)
+        self._recording_timer.setInterval(RECORDING_CHECK_MS)
+        self._recording_timer.timeout.connect(self.check_recording)
+        self._recording_timer.start()
         self.refresh()
 
     # -- the table ------------------------------------------------------------------------
@@ -164,13 +196,40 @@ class SessionsDock(QWidget):
             raise StoreError("this lab records no sessions: it was started without a session database")
         return self.lab.store
 
+    def check_recording(self) -> None:
+        """Show whether the recorder can write; a change also goes to the status bar, once."""
+        recorder = self.lab.recorder
+        status = recorder.status if recorder is not None else None
+        failing = status is not None and status.failing
+        if failing and status is not None:
+            self.recording_problem.setText(
+                f"Recording is failing: {status.reason}. {recorder.pending if recorder else 0:,} events are "
+                "held in memory and will be written, in order, as soon as the database can be written again."
+            )
+        if failing == self._recording_failing:
+            return
+        self._recording_failing = failing
+        self.recording_problem.setVisible(failing)
+        if failing:
+            self.statusMessage.emit("Recording is failing; see the Sessions dock")
+        else:
+            self.statusMessage.emit("Recording works again; the held events are stored")
+
     def refresh(self) -> None:
-        """Re-read the session list, newest first, keeping the selected session selected."""
+        """Re-read the session list, newest first, keeping the selected session selected.
+
+        Sessions whose program has gone since the lab started are ended as crashed first.
+        """
         selected = self.selected_session_id()
         self.model.removeRows(0, self.model.rowCount())
         store = self.lab.store
         self.location.setText("" if store is None else f"{store.path}")
         self.location.setToolTip("The session database; open it with sqlite-utils or any SQLite tool")
+        if store is not None:
+            try:
+                store.end_crashed_sessions()
+            except StoreError as exc:
+                self.statusMessage.emit(f"Could not look for crashed sessions: {exc}")
         sessions = [] if store is None else list(reversed(store.list_sessions()))
         for info in sessions:
             self.model.appendRow(self._row(info))
@@ -202,19 +261,14 @@ class SessionsDock(QWidget):
 
     def _row(self, info: SessionInfo) -> list[QStandardItem]:
         running = info.id == self.lab.session_id
-        if running:
-            duration = f"recording {format_elapsed(_seconds_since(info.started_at))}"
-        elif info.duration_s is None:
-            duration = "—"
-        else:
-            duration = format_elapsed(info.duration_s)
+        duration, duration_tip = _duration_cell(info, running)
         frames = _cell(f"{info.frame_count:,}", info.id)
         frames.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         stations = ", ".join(info.stations)
         name = f"{info.name}  (this session)" if running else info.name
         row = [
             _cell(local_time(info.started_at), info.id, f"session {info.id}, started {info.started_at} UTC"),
-            _cell(duration, info.id),
+            _cell(duration, info.id, duration_tip),
             _cell(stations or "—", info.id, stations or "no stations"),
             frames,
             _cell(name, info.id, f"{info.name} ({info.source})"),
@@ -264,7 +318,7 @@ class SessionsDock(QWidget):
         so the recorder goes on writing meanwhile); `job` follows it and can cancel it.
         """
         if session_id == self.lab.session_id and self.lab.recorder is not None:
-            self.lab.recorder.flush()
+            await asyncio.to_thread(self.lab.recorder.flush)
         db = self._store().path
         progress = None if job is None else job.report
 

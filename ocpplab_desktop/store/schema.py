@@ -46,6 +46,14 @@ class Table:
 _SESSION_ID = Column("session_id", int, "the session (sessions.id)")
 _STATION_ID = Column("station_id", str, "charging station identity")
 _TS = Column("ts", str, "wall-clock time, ISO-8601 UTC with milliseconds (for people; sort by id)")
+# Every table with text columns has one: see store/text.py for the escaping scheme.
+_ESCAPED = Column(
+    "escaped",
+    str,
+    "usually empty; else the comma-separated columns of this row stored as a JSON string literal because "
+    "their text held a lone UTF-16 surrogate, which has no UTF-8 form: json.loads gives the exact text back",
+    since=3,
+)
 
 SESSIONS = Table(
     "sessions",
@@ -54,10 +62,15 @@ SESSIONS = Table(
         Column("id", int, "session id"),
         Column("name", str, "name given by the user (an import: the file name)"),
         Column("started_at", str, "ISO-8601 UTC; an import: its first frame"),
-        Column("ended_at", str, "ISO-8601 UTC; empty while recording or after a crash"),
+        Column("ended_at", str, "ISO-8601 UTC; empty while recording; after a crash: the time of its last frame"),
         Column("app_version", str, "OCPPLab version that recorded it"),
         Column("source", str, "lab, csms or import"),
         Column("meta", str, "JSON object: notes and anything else about the run"),
+        Column("pid", int, "process id of the program recording it", since=3),
+        Column("host", str, "host name of the machine recording it", since=3),
+        Column("last_seen", str, "ISO-8601 UTC; the recorder's last sign of life, renewed about every second", since=3),
+        Column("end_reason", str, "closed, crash (found by a later start: its recorder was gone), or empty", since=3),
+        _ESCAPED,
     ),
     pk=("id",),
 )
@@ -70,11 +83,12 @@ STATIONS = Table(
         _STATION_ID,
         Column("ocpp_version", str, "1.6 or 2.0.1; empty for an import"),
         Column("config", str, "JSON: StationConfig.to_dict(); empty for an import"),
+        _ESCAPED,
     ),
     pk=("session_id", "station_id"),
 )
 
-# The frame columns besides id, session_id and ts are exactly the keys of Frame.to_record().
+# The frame columns besides id, session_id, ts and escaped are exactly the keys of Frame.to_record().
 FRAMES = Table(
     "frames",
     "Every OCPP-J frame as it crossed the wire, in the order it was seen.",
@@ -96,6 +110,7 @@ FRAMES = Table(
         Column("rtt_ms", float, "for a result or error: milliseconds since its CALL"),
         Column("note", str, "annotation, e.g. the fault that altered the frame"),
         Column("intended", str, "for a frame an interceptor altered: the text the sender meant", since=2),
+        _ESCAPED,
     ),
     pk=("id",),
     indexes=(("session_id", "id"), ("session_id", "station_id")),
@@ -103,7 +118,8 @@ FRAMES = Table(
 
 METER_SAMPLES = Table(
     "meter_samples",
-    "Meter readings per connector, in simulated time.",
+    "Meter readings per connector, in simulated time: those sent in a MeterValues, and for graphs at most "
+    "about one per connector per second of wall-clock time.",
     (
         _SESSION_ID,
         _STATION_ID,
@@ -119,6 +135,8 @@ METER_SAMPLES = Table(
         Column("current_l2", float, "current on L2, A"),
         Column("current_l3", float, "current on L3, A"),
         Column("soc", float, "EV state of charge, %"),
+        Column("on_wire", int, "1 if the reading went to the CSMS in a MeterValues, else 0", since=3),
+        _ESCAPED,
     ),
     indexes=(("session_id", "station_id", "sim_time"),),
 )
@@ -135,12 +153,30 @@ EVENTS = Table(
         Column("kind", str, "'state' for a connector state change, else the station event kind"),
         Column("detail", str, "one line for people"),
         Column("data", str, "JSON object; for 'state': evse_id, connector_id, old, new, cause, forced"),
+        _ESCAPED,
     ),
     pk=("id",),
     indexes=(("session_id", "id"),),
 )
 
-TABLES: tuple[Table, ...] = (SESSIONS, STATIONS, FRAMES, METER_SAMPLES, EVENTS)
+OUTBOX = Table(
+    "outbox",
+    "Stations' transaction messages queued while offline, kept until the CSMS has them; not tied to a session.",
+    (
+        Column("id", int, "row id; the order the messages must go in"),
+        _STATION_ID,
+        Column("action", str, "OCPP action of the queued CALL"),
+        Column("payload", str, "JSON text of the CALL's payload"),
+        Column("created_at", str, "ISO-8601 UTC, when it was queued"),
+        Column("meta", str, "JSON object: what the station keeps with it (attempts, transaction id, ...)"),
+        _ESCAPED,
+    ),
+    pk=("id",),
+    indexes=(("station_id", "id"),),
+    since=3,
+)
+
+TABLES: tuple[Table, ...] = (SESSIONS, STATIONS, FRAMES, METER_SAMPLES, EVENTS, OUTBOX)
 
 Migration = Callable[[Database], None]
 
@@ -165,7 +201,7 @@ def _bring_to(version: int, db: Database) -> None:
                 handle.create_index(index, index_name=f"idx_{table.name}_{'_'.join(index)}", if_not_exists=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (partial(_bring_to, 1), partial(_bring_to, 2))
+MIGRATIONS: tuple[Migration, ...] = (partial(_bring_to, 1), partial(_bring_to, 2), partial(_bring_to, 3))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,21 +1,24 @@
 """The session database: one SQLite file in WAL mode, read and written through sqlite-utils.
 
-Writes come in batches (see `SessionRecorder`), each batch one transaction, so the cost of
-durability is paid a few times a second rather than once per frame. WAL lets the CLI or a
-second window read a session while the lab is still recording it.
+Recording is written by the recorder's own thread on its own connection (see recorder.py),
+in batches, each batch one transaction, so the cost of durability is paid a few times a second
+rather than once per frame and the event loop never waits for SQLite. WAL lets the window, the
+CLI or a second window read a session while it is being recorded, each on its own connection.
 
-Export format (JSON Lines): one frame per line, each line exactly `Frame.to_record()`, and
-nothing else: no header, no session metadata. Any line of an export is therefore a
-frame, files can be concatenated or cut with line tools, and an import names the new
-session after the file.
+Every text value goes through text.py on its way in and out, so text SQLite cannot take as-is
+(a lone surrogate, a NUL) is stored escaped and read back exactly. Opening a database also
+closes the sessions whose recorder is gone (liveness.py): a crash leaves no session open for ever.
+The export format is described in jsonl.py.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,32 +31,46 @@ from typing import Any, TextIO
 from sqlite_utils import Database
 
 from ocpplab_desktop.model.config import StationConfig
-from ocpplab_desktop.model.events import ConnectorStateChanged, MeterSample, StationEvent
+from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.store.errors import ExportCancelled, StoreError, UnknownSessionError
-from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, SESSIONS, STATIONS, TABLES, migrate
+from ocpplab_desktop.store.jsonl import PROGRESS_EVERY, Progress, parse_line, reason, write_jsonl
+from ocpplab_desktop.store.liveness import HOST, recorder_alive
+from ocpplab_desktop.store.rows import TimedEvent, event_rows, frame_values, insert_sql, iso_utc
+from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, OUTBOX, SESSIONS, STATIONS, TABLES, migrate
+from ocpplab_desktop.store.text import escape_row, restore_row, stored_form
+
+log = logging.getLogger(__name__)
 
 # Rows per INSERT statement; sqlite-utils lowers it further to stay under SQLite's 999 variables.
 INSERT_BATCH = 500
 WAL_RETRY_S = 0.01
-PROGRESS_EVERY = 2000
-"""Frames between two progress reports of an export."""
-Progress = Callable[[int], bool]
-"""Told how many frames are done; returns False to cancel."""
 
 try:
     APP_VERSION = version("ocpplab-desktop")
 except PackageNotFoundError:  # running from a source tree that was never installed
     APP_VERSION = "unknown"
 
-# An event the store can record, with the wall-clock time it was seen (frames carry their own).
-TimedEvent = tuple[Frame | MeterSample | ConnectorStateChanged | StationEvent, float]
+_INSERTS = {table: insert_sql(table) for table in (FRAMES, METER_SAMPLES, EVENTS)}
+# The recorder's sign of life; it also takes back a crash mark set while it could not write.
+_HEARTBEAT = (
+    f"UPDATE {SESSIONS.name} SET last_seen = ?, "
+    "ended_at = CASE WHEN end_reason = 'crash' THEN NULL ELSE ended_at END, "
+    "end_reason = CASE WHEN end_reason = 'crash' THEN NULL ELSE end_reason END WHERE id = ?"
+)
 
 
 class SessionSource(StrEnum):
     LAB = "lab"
     CSMS = "csms"
     IMPORT = "import"
+
+
+class EndReason(StrEnum):
+    CLOSED = "closed"
+    """The program that recorded it closed it."""
+    CRASH = "crash"
+    """A later start found its recorder gone; `ended_at` is the time of its last frame."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +83,11 @@ class SessionInfo:
     stations: tuple[str, ...]
     frame_count: int
     source: str
+    end_reason: str | None = None
+
+    @property
+    def crashed(self) -> bool:
+        return self.end_reason == EndReason.CRASH
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +103,17 @@ class StoredEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A message a station queued while offline, in the order it must go (`id`)."""
+
+    id: int
+    station_id: str
+    action: str
+    payload: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class BadLine:
     line: int  # 1-based
     reason: str
@@ -93,26 +126,26 @@ class ImportResult:
     bad_lines: tuple[BadLine, ...]
 
 
-def iso_utc(wall_time: float) -> str:
-    """ISO-8601 UTC with milliseconds, e.g. 2025-03-01T12:00:00.123Z."""
-    return datetime.fromtimestamp(wall_time, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _seconds_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 class Store:
-    """One open session database. Not thread-safe: use it from the thread that opened it."""
+    """One open session database. Not thread-safe: use it from one thread at a time."""
 
-    def __init__(self, path: Path | str, *, timeout: float = 5.0) -> None:
-        """Open or create the database at `path` and bring its schema up to date.
+    def __init__(self, path: Path | str, *, timeout: float = 5.0, recorder: bool = False) -> None:
+        """Open or create the database at `path`, bring its schema up to date, end crashed sessions.
 
-        `timeout` is how long a write waits for another process's write lock before failing.
+        `timeout` is how long a write waits for another connection's write lock before failing.
+        `recorder=True` opens the recorder's writer connection: usable from any thread (its owner
+        takes turns under a lock), committing without waiting for the disk (WAL with
+        synchronous=NORMAL: a crash of the program loses nothing committed, a power cut may lose
+        the last commits), and leaving the search for crashed sessions to the other connections.
         """
         self.path = Path(path)
+        self.timeout = timeout
         try:
-            conn = sqlite3.connect(self.path, timeout=timeout)
+            conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=not recorder)
         except sqlite3.Error as exc:
             raise StoreError(
                 f"cannot open session database {self.path}: {exc}; check that its folder exists and is writable"
@@ -121,6 +154,8 @@ class Store:
             self._db = Database(conn)
             _enable_wal(self._db, timeout)
             migrate(self._db)
+            if recorder:
+                self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             conn.close()
             raise StoreError(
@@ -129,6 +164,11 @@ class Store:
         except StoreError:
             conn.close()
             raise
+        if not recorder:
+            try:
+                self.end_crashed_sessions()
+            except StoreError as exc:  # reading still works; the next start tries again
+                log.warning("%s; crashed sessions stay open until the next start", exc)
 
     # --- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -146,14 +186,47 @@ class Store:
     def start_session(
         self, name: str, source: SessionSource = SessionSource.LAB, meta: dict[str, Any] | None = None
     ) -> int:
-        return self._insert_session(name, source, meta or {}, iso_utc(time.time()))
+        """A new session recorded by this process (see liveness.py for why it names the process)."""
+        now = iso_utc(time.time())
+        return self._insert_session(
+            name, source, meta or {}, now, recorder={"pid": os.getpid(), "host": HOST, "last_seen": now}
+        )
 
-    def end_session(self, session_id: int) -> None:
+    def end_session(self, session_id: int, reason: EndReason = EndReason.CLOSED) -> None:
         self._require(session_id)
         with self._writing():
             self._db.execute(
-                f"UPDATE {SESSIONS.name} SET ended_at = ? WHERE id = ?", [iso_utc(time.time()), session_id]
+                f"UPDATE {SESSIONS.name} SET ended_at = ?, end_reason = ? WHERE id = ?",
+                [iso_utc(time.time()), reason.value, session_id],
             )
+
+    def end_crashed_sessions(self) -> list[int]:
+        """End the sessions whose recorder is gone, at the time of their last frame; returns their ids."""
+        now = datetime.now(UTC)
+        open_sessions = self._db.query(
+            f"SELECT id, pid, host, last_seen, started_at, escaped FROM {SESSIONS.name} "
+            "WHERE ended_at IS NULL ORDER BY id"
+        )
+        crashed = [
+            restore_row(row)
+            for row in open_sessions
+            if not recorder_alive(row["pid"], row["host"], row["last_seen"], now)
+        ]
+        if not crashed:
+            return []
+        with self._writing(), self._db.atomic():
+            for row in crashed:
+                last_frame = self._db.execute(
+                    f"SELECT ts FROM {FRAMES.name} WHERE session_id = ? ORDER BY id DESC LIMIT 1", [row["id"]]
+                ).fetchone()
+                ended_at = last_frame[0] if last_frame else row["last_seen"] or row["started_at"]
+                self._db.execute(
+                    f"UPDATE {SESSIONS.name} SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+                    [ended_at, EndReason.CRASH.value, row["id"]],
+                )
+        for row in crashed:
+            log.warning("session %d was left open by a program that is gone: ended as a crash", row["id"])
+        return [row["id"] for row in crashed]
 
     def add_station(self, session_id: int, config: StationConfig) -> None:
         """Record a station's configuration; adding the same station id again replaces it."""
@@ -165,7 +238,7 @@ class Store:
             "config": json.dumps(config.to_dict()),
         }
         with self._writing():
-            self._db.table(STATIONS.name).insert(row, replace=True)
+            self._db.table(STATIONS.name).insert(escape_row(row), replace=True)
 
     def session(self, session_id: int) -> SessionInfo:
         found = self._sessions(session_id)
@@ -188,18 +261,63 @@ class Store:
 
     # --- recording -----------------------------------------------------------------
     def record(self, session_id: int, timed_events: Iterable[TimedEvent]) -> None:
-        """Write a batch of events in one transaction: all of them are stored, or none."""
-        rows: dict[str, list[dict[str, Any]]] = {FRAMES.name: [], METER_SAMPLES.name: [], EVENTS.name: []}
-        for event, wall_time in timed_events:
-            if isinstance(event, Frame):
-                rows[FRAMES.name].append(_frame_row(session_id, event))
-            elif isinstance(event, MeterSample):
-                rows[METER_SAMPLES.name].append(_sample_row(session_id, event, wall_time))
-            else:
-                rows[EVENTS.name].append(_event_row(session_id, event, wall_time))
+        """Write a batch of events in one transaction, all of them or none, and renew the session's sign of life.
+
+        The sign of life also takes back a crash mark a later start may have set while this
+        recorder could not write (see liveness.py).
+        """
+        rows = event_rows(session_id, timed_events)
         with self._writing(), self._db.atomic():
-            for table, table_rows in rows.items():
-                self._db.table(table).insert_all(table_rows, batch_size=INSERT_BATCH)
+            for table, values in rows.items():
+                if values:
+                    self._db.conn.executemany(_INSERTS[table], values)
+            self._db.conn.execute(_HEARTBEAT, [iso_utc(time.time()), session_id])
+
+    # --- the outbox ----------------------------------------------------------------
+    def outbox_append(self, station_id: str, action: str, payload: str, meta: dict[str, Any]) -> int:
+        """Queue a station's message; committed when this returns. Returns its id (ids give the order)."""
+        row = {
+            "station_id": station_id,
+            "action": action,
+            "payload": payload,
+            "created_at": iso_utc(time.time()),
+            "meta": json.dumps(meta),
+        }
+        with self._writing():
+            table = self._db.table(OUTBOX.name).insert(escape_row(row))
+        assert table.last_pk is not None
+        return int(table.last_pk)
+
+    def outbox_update(self, row_id: int, payload: str | None = None, meta: dict[str, Any] | None = None) -> None:
+        """Change a queued message's payload or meta (None: keep it); committed when this returns."""
+        current = self._outbox_rows("id = ?", [row_id])
+        if not current:
+            raise StoreError(f"no queued message with id {row_id} in the outbox; it was sent or deleted")
+        old = current[0]
+        row = {
+            "payload": old.payload if payload is None else payload,
+            "meta": json.dumps(old.meta if meta is None else meta),
+            "station_id": old.station_id,
+            "action": old.action,
+        }
+        with self._writing():
+            self._db.table(OUTBOX.name).update(row_id, escape_row(row))
+
+    def outbox_delete(self, row_id: int) -> None:
+        """Forget a queued message (the CSMS has it); deleting one that is gone is not an error."""
+        with self._writing():
+            self._db.table(OUTBOX.name).delete_where("id = ?", [row_id])
+
+    def outbox_pending(self, station_id: str) -> list[OutboxRow]:
+        """The station's queued messages, oldest first."""
+        return self._outbox_rows("station_id = ?", [stored_form(station_id)])
+
+    def _outbox_rows(self, where: str, params: list[Any]) -> list[OutboxRow]:
+        rows = self._db.table(OUTBOX.name).rows_where(where, params, order_by="id")
+        return [
+            OutboxRow(row["id"], row["station_id"], row["action"], row["payload"], json.loads(row["meta"]))
+            for row in map(restore_row, rows)
+        ]
 
     # --- reading -------------------------------------------------------------------
     def frames(self, session_id: int, station_id: str | None = None) -> Iterator[Frame]:
@@ -207,7 +325,7 @@ class Store:
         self._require(session_id)
         where, params = _session_where(session_id, station_id)
         rows = self._db.table(FRAMES.name).rows_where(where, params, order_by="id")
-        return (Frame.from_record(row) for row in rows)
+        return (Frame.from_record(restore_row(row)) for row in rows)
 
     def samples(self, session_id: int, station_id: str | None = None) -> list[MeterSample]:
         self._require(session_id)
@@ -225,8 +343,9 @@ class Store:
                 voltage_v=row["voltage_v"],
                 current_a=tuple(row[f"current_l{n}"] for n in (1, 2, 3) if row[f"current_l{n}"] is not None),
                 soc=row["soc"],
+                on_wire=bool(row["on_wire"]),
             )
-            for row in rows
+            for row in map(restore_row, rows)
         ]
 
     def events(self, session_id: int) -> list[StoredEvent]:
@@ -241,7 +360,7 @@ class Store:
                 detail=row["detail"],
                 data=json.loads(row["data"]),
             )
-            for row in rows
+            for row in map(restore_row, rows)
         ]
 
     # --- JSON Lines ----------------------------------------------------------------
@@ -253,10 +372,10 @@ class Store:
         """
         frames = self.frames(session_id)
         if not isinstance(out, Path):
-            return _write_jsonl(frames, out, progress)
+            return write_jsonl(frames, out, progress, PROGRESS_EVERY)
         try:
             with out.open("w", encoding="utf-8", newline="\n") as stream:
-                return _write_jsonl(frames, stream, progress)
+                return write_jsonl(frames, stream, progress, PROGRESS_EVERY)
         except ExportCancelled:
             out.unlink(missing_ok=True)
             raise
@@ -282,7 +401,8 @@ class Store:
                     details = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3]) or "the file is empty"
                     raise StoreError(f"{path} holds no frames ({details}); export a session to see the format")
                 self._db.table(STATIONS.name).insert_all(
-                    [{"session_id": session_id, "station_id": s} for s in sorted(stations)], batch_size=INSERT_BATCH
+                    [escape_row({"session_id": session_id, "station_id": s}) for s in sorted(stations)],
+                    batch_size=INSERT_BATCH,
                 )
                 self._db.execute(
                     f"UPDATE {SESSIONS.name} SET started_at = ?, ended_at = ? WHERE id = ?",
@@ -296,43 +416,52 @@ class Store:
         self, session_id: int, lines: Iterable[bytes], bad: list[BadLine]
     ) -> tuple[int, set[str], float, float]:
         """Insert the frames among `lines`, a chunk at a time; returns (count, stations, first, last)."""
-        frames_table = self._db.table(FRAMES.name)
-        chunk: list[dict[str, Any]] = []
+        chunk: list[list[Any]] = []
         count, stations, first, last = 0, set(), float("inf"), float("-inf")
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                frame = _parse_line(line)
+                frame = parse_line(line)
             except (ValueError, KeyError, TypeError) as exc:
-                bad.append(BadLine(number, _reason(exc)))
+                bad.append(BadLine(number, reason(exc)))
                 continue
             try:
-                row = _frame_row(session_id, frame)
-            except (ValueError, OverflowError):
+                chunk.append(frame_values(session_id, frame))
+            except (ValueError, OverflowError, OSError):
                 bad.append(BadLine(number, f"wall_time {frame.wall_time} is out of range for a Unix time"))
                 continue
-            chunk.append(row)
+            except TypeError as exc:
+                bad.append(BadLine(number, str(exc)))
+                continue
             count += 1
             stations.add(frame.station_id)
             first, last = min(first, frame.wall_time), max(last, frame.wall_time)
             if len(chunk) >= INSERT_BATCH:
-                frames_table.insert_all(chunk, batch_size=INSERT_BATCH)
+                self._db.conn.executemany(_INSERTS[FRAMES], chunk)
                 chunk.clear()
-        frames_table.insert_all(chunk, batch_size=INSERT_BATCH)
+        self._db.conn.executemany(_INSERTS[FRAMES], chunk)
         return count, stations, first, last
 
     # --- internals -----------------------------------------------------------------
-    def _insert_session(self, name: str, source: SessionSource, meta: dict[str, Any], started_at: str) -> int:
+    def _insert_session(
+        self,
+        name: str,
+        source: SessionSource,
+        meta: dict[str, Any],
+        started_at: str,
+        recorder: dict[str, Any] | None = None,
+    ) -> int:
         row = {
             "name": name,
             "started_at": started_at,
             "app_version": APP_VERSION,
             "source": source.value,
             "meta": json.dumps(meta),
+            **(recorder or {}),
         }
         with self._writing():
-            table = self._db.table(SESSIONS.name).insert(row)
+            table = self._db.table(SESSIONS.name).insert(escape_row(row))
         assert table.last_pk is not None
         return int(table.last_pk)
 
@@ -348,10 +477,11 @@ class Store:
             station_filter, session_filter, params = "WHERE session_id = ?", "WHERE s.id = ?", [session_id]
         stations: dict[int, list[str]] = {}
         for row in self._db.query(
-            f"SELECT session_id, station_id FROM {STATIONS.name} {station_filter} ORDER BY session_id, station_id",
+            f"SELECT session_id, station_id, escaped FROM {STATIONS.name} {station_filter} "
+            "ORDER BY session_id, station_id",
             params,
         ):
-            stations.setdefault(row["session_id"], []).append(row["station_id"])
+            stations.setdefault(row["session_id"], []).append(restore_row(row)["station_id"])
         sql = (
             f"SELECT s.*, (SELECT count(*) FROM {FRAMES.name} f WHERE f.session_id = s.id) AS frame_count "
             f"FROM {SESSIONS.name} s {session_filter} ORDER BY s.id"
@@ -366,8 +496,9 @@ class Store:
                 stations=tuple(stations.get(row["id"], ())),
                 frame_count=row["frame_count"],
                 source=row["source"],
+                end_reason=row["end_reason"],
             )
-            for row in self._db.query(sql, params)
+            for row in map(restore_row, self._db.query(sql, params))
         ]
 
     @contextmanager
@@ -378,66 +509,14 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(
                 f"cannot write to the session database {self.path}: {exc}; "
-                "check free disk space and that no other program holds it locked"
+                "check free disk space, that the file is writable and that no other program holds it locked"
             ) from exc
 
 
 def _session_where(session_id: int, station_id: str | None) -> tuple[str, list[Any]]:
     if station_id is None:
         return "session_id = ?", [session_id]
-    return "session_id = ? AND station_id = ?", [session_id, station_id]
-
-
-def _frame_row(session_id: int, frame: Frame) -> dict[str, Any]:
-    row = frame.to_record()
-    row["session_id"] = session_id
-    row["ts"] = iso_utc(frame.wall_time)
-    return row
-
-
-def _sample_row(session_id: int, sample: MeterSample, wall_time: float) -> dict[str, Any]:
-    currents = (*sample.current_a, None, None, None)
-    return {
-        "session_id": session_id,
-        "station_id": sample.station_id,
-        "evse_id": sample.evse_id,
-        "connector_id": sample.connector_id,
-        "sim_time": sample.sim_time,
-        "ts": iso_utc(wall_time),
-        "energy_wh": sample.energy_wh,
-        "power_w": sample.power_w,
-        "limit_w": sample.limit_w,
-        "voltage_v": sample.voltage_v,
-        "current_l1": currents[0],
-        "current_l2": currents[1],
-        "current_l3": currents[2],
-        "soc": sample.soc,
-    }
-
-
-def _event_row(session_id: int, event: ConnectorStateChanged | StationEvent, wall_time: float) -> dict[str, Any]:
-    if isinstance(event, ConnectorStateChanged):
-        kind = "state"
-        detail = f"EVSE {event.evse_id} connector {event.connector_id}: {event.old} -> {event.new} ({event.cause})"
-        data: dict[str, Any] = {
-            "evse_id": event.evse_id,
-            "connector_id": event.connector_id,
-            "old": event.old,
-            "new": event.new,
-            "cause": event.cause,
-            "forced": event.forced,
-        }
-    else:
-        kind, detail, data = event.kind, event.detail, event.data
-    return {
-        "session_id": session_id,
-        "ts": iso_utc(wall_time),
-        "mono_time": event.mono_time,
-        "station_id": event.station_id,
-        "kind": kind,
-        "detail": detail,
-        "data": json.dumps(data, default=str),
-    }
+    return "session_id = ? AND station_id = ?", [session_id, stored_form(station_id)]
 
 
 def _enable_wal(db: Database, timeout: float) -> None:
@@ -458,41 +537,11 @@ def _enable_wal(db: Database, timeout: float) -> None:
             time.sleep(WAL_RETRY_S)
 
 
-def _write_jsonl(frames: Iterable[Frame], stream: TextIO, progress: Progress | None) -> int:
-    count = 0
-    for frame in frames:
-        stream.write(json.dumps(frame.to_record(), ensure_ascii=False) + "\n")
-        count += 1
-        if progress is not None and count % PROGRESS_EVERY == 0 and not progress(count):
-            raise ExportCancelled(f"export stopped after {count:,} frames")
-    if progress is not None:
-        progress(count)
-    return count
-
-
-def _parse_line(line: bytes) -> Frame:
-    record = json.loads(line.decode("utf-8").strip())
-    if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
-    for key in ("station_id", "raw"):
-        if not isinstance(record.get(key), str):
-            raise ValueError(f"field {key!r} must be a string")
-    return Frame.from_record(record)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"not JSON: {exc.msg} (column {exc.colno})"
-    return str(exc)
-
-
 __all__ = [
     "BadLine",
+    "EndReason",
     "ImportResult",
+    "OutboxRow",
     "SessionInfo",
     "SessionSource",
     "Store",

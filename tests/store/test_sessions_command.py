@@ -30,13 +30,14 @@ def test_list_prints_an_aligned_table_of_the_sessions(recorded: Recorded, capsys
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     header, done, running = lines
-    assert header.split() == ["ID", "STARTED", "(UTC)", "DURATION", "STATIONS", "FRAMES", "NAME"]
+    assert header.split() == ["ID", "STARTED", "(UTC)", "DURATION", "STATE", "STATIONS", "FRAMES", "NAME"]
     assert done.split()[0] == str(session_id)
     assert done.endswith("morning run")
     assert "CP001,CP002" in done
     assert f" {len(frames)} " in done
-    assert "open" in running.split()
-    for column in ("STATIONS", "NAME"):
+    assert "ended" in done.split()
+    assert "recording" in running.split(), "started by this process, which is still running"
+    for column in ("STATE", "STATIONS", "NAME"):
         start = header.index(column)
         assert all(line[start - 2 : start] == "  " and line[start] != " " for line in lines), column
 

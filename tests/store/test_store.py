@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
+from store_helpers import FakeClock
 
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import ConnectorStateChanged, EventBus, MeterSample, StationEvent
@@ -52,7 +52,7 @@ def test_frames_table_holds_exactly_the_frame_record_plus_session_and_time(
     make_frames: Callable[..., list[Frame]],
 ) -> None:
     frame = make_frames(1)[0]
-    assert set(FRAMES.column_names()) == set(frame.to_record()) | {"id", "session_id", "ts"}
+    assert set(FRAMES.column_names()) == set(frame.to_record()) | {"id", "session_id", "ts", "escaped"}
 
 
 def test_schema_markdown_documents_every_table_and_column() -> None:
@@ -161,13 +161,14 @@ def test_recorder_buffers_until_flush_then_stores_every_frame_in_order(
     bus = EventBus()
     with Store(db_path) as store:
         session_id = store.start_session("bulk")
-        recorder = SessionRecorder(store, bus, session_id)
+        recorder = SessionRecorder(store, bus, session_id, interval=3600)
         for frame in frames:
             bus.publish(frame)
         bus.publish("not something the store records")
         assert count_rows(db_path, "frames") == 0
         assert recorder.flush() == len(frames)
         assert recorder.pending == 0
+        recorder.close()
     with Store(db_path) as reopened:
         assert records(list(reopened.frames(session_id))) == records(frames)
 
@@ -189,22 +190,25 @@ def test_recorder_close_flushes_stops_listening_and_ends_the_session(
     assert info.ended_at is not None
     assert info.duration_s is not None
     assert info.frame_count == len(frames)
+    assert (info.end_reason, info.crashed) == ("closed", False)
 
 
 def test_samples_and_events_are_stored_and_read_back(db_path: Path) -> None:
     bus = EventBus()
+    clock = FakeClock()
     samples = [
         MeterSample("CP001", 1, 1, 0.0, 0.0, 11_000.0, 22_080.0, 230.0, (16.0, 16.0, 16.0), soc=20.0),
         MeterSample("CP001", 1, 1, 60.0, 183.3, 11_000.0, 11_000.0, 230.0, (16.0, 16.0, 16.0), soc=21.5),
-        MeterSample("CP002", 1, 1, 60.0, 50.0, 3_000.0, 3_680.0, 400.0, (7.5,)),
+        MeterSample("CP002", 1, 1, 60.0, 50.0, 3_000.0, 3_680.0, 400.0, (7.5,), on_wire=True),
     ]
     state = ConnectorStateChanged("CP001", 1, 1, "Available", "Preparing", "plug in", forced=True, mono_time=3.5)
     fault = StationEvent("CP002", "fault", "ground failure", {"code": "GroundFailure"}, mono_time=4.0)
     with Store(db_path) as store:
         session_id = store.start_session("power")
-        recorder = SessionRecorder(store, bus, session_id)
+        recorder = SessionRecorder(store, bus, session_id, clock=clock)
         for event in (samples[0], state, samples[1], fault, samples[2]):
             bus.publish(event)
+            clock.now += 1.0  # one wall-clock second apart: no sample is thinned out
         recorder.close()
         assert store.samples(session_id) == samples
         assert store.samples(session_id, "CP002") == samples[2:]
@@ -222,40 +226,32 @@ def test_samples_and_events_are_stored_and_read_back(db_path: Path) -> None:
     assert events[1].data == {"code": "GroundFailure"}
 
 
-async def test_run_flushes_while_recording_without_being_stopped(
+def test_the_writer_thread_stores_frames_while_recording_without_a_flush_or_close(
     db_path: Path, make_frames: Callable[..., list[Frame]]
 ) -> None:
     bus = EventBus()
     frames = make_frames(25)
     with Store(db_path) as store:
-        recorder = SessionRecorder(store, bus, store.start_session("live"))
-        task = asyncio.create_task(recorder.run(interval=0.01))
+        recorder = SessionRecorder(store, bus, store.start_session("live"), interval=0.01)
         for frame in frames:
             bus.publish(frame)
-        for _ in range(500):
-            if count_rows(db_path, "frames") == len(frames):
-                break
-            await asyncio.sleep(0.01)
+        deadline = time.monotonic() + 10
+        while count_rows(db_path, "frames") < len(frames) and time.monotonic() < deadline:
+            time.sleep(0.01)
         stored = count_rows(db_path, "frames")
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        recorder.close()
     assert stored == len(frames)
 
 
-async def test_run_flushes_once_more_when_cancelled(db_path: Path, make_frames: Callable[..., list[Frame]]) -> None:
+def test_close_waits_for_the_writers_last_batch(db_path: Path, make_frames: Callable[..., list[Frame]]) -> None:
     bus = EventBus()
     frames = make_frames(30)
     with Store(db_path) as store:
-        session_id = store.start_session("cancelled")
-        recorder = SessionRecorder(store, bus, session_id)
-        task = asyncio.create_task(recorder.run(interval=3600))
-        await asyncio.sleep(0)  # let the first (empty) flush run and the task go to sleep
+        session_id = store.start_session("closed at once")
+        recorder = SessionRecorder(store, bus, session_id, interval=3600)
         for frame in frames:
             bus.publish(frame)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        recorder.close()
         assert records(list(store.frames(session_id))) == records(frames)
 
 
@@ -266,7 +262,7 @@ def test_a_failed_flush_keeps_the_events_and_the_next_flush_stores_them_in_order
     first, second = make_frames(20), make_frames(5, "CP002")
     with Store(db_path, timeout=0.01) as store:
         session_id = store.start_session("locked out")
-        recorder = SessionRecorder(store, bus, session_id)
+        recorder = SessionRecorder(store, bus, session_id, interval=3600)
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         for frame in first:
@@ -280,39 +276,7 @@ def test_a_failed_flush_keeps_the_events_and_the_next_flush_stores_them_in_order
             bus.publish(frame)
         assert recorder.flush() == len(first) + len(second)
         assert records(list(store.frames(session_id))) == records(first + second)
-
-
-async def test_run_logs_a_failed_flush_and_stores_the_events_once_writing_works_again(
-    db_path: Path, caplog: pytest.LogCaptureFixture, make_frames: Callable[..., list[Frame]]
-) -> None:
-    bus = EventBus()
-    frames = make_frames(8)
-    with Store(db_path, timeout=0.01) as store:
-        session_id = store.start_session("retry")
-        recorder = SessionRecorder(store, bus, session_id)
-        other = sqlite3.connect(db_path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        for frame in frames:
-            bus.publish(frame)
-        with caplog.at_level(logging.WARNING, logger="ocpplab_desktop.store.recorder"):
-            task = asyncio.create_task(recorder.run(interval=0.01))
-            for _ in range(500):
-                if any(r.levelno == logging.ERROR for r in caplog.records):
-                    break
-                await asyncio.sleep(0.01)
-            other.execute("ROLLBACK")
-            other.close()
-            for _ in range(500):
-                if recorder.pending == 0:
-                    break
-                await asyncio.sleep(0.01)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-        errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-        assert len(errors) == 1
-        assert f"keeping {len(frames)} events to retry" in errors[0]
-        assert records(list(store.frames(session_id))) == records(frames)
+        recorder.close()
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -376,6 +340,8 @@ def test_delete_session_removes_all_its_rows_and_keeps_the_others(
         with pytest.raises(UnknownSessionError):
             store.frames(drop)
     for table in TABLES:
+        if table.name == "outbox":  # a station's queue outlives sessions
+            continue
         column = "id" if table.name == "sessions" else "session_id"
         with sqlite3.connect(db_path) as conn:
             left = {row[0] for row in conn.execute(f"SELECT DISTINCT {column} FROM {table.name}")}

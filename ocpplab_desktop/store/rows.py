@@ -1,0 +1,182 @@
+"""Engine events as rows of the session database, in the column order `schema.py` declares.
+
+The recorder's writer thread calls `event_rows` once per batch and hands the lists to
+`executemany`, so a frame costs one `Frame.to_record()`, one timestamp and one check per text
+value (see text.py). An event that cannot become a row (a value SQLite has no type for) is not
+allowed to block the batch: it is stored as an `events` row of kind "unrecordable" naming what
+it was, and the rest of the batch goes in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from ocpplab_desktop.model.events import ConnectorStateChanged, MeterSample, StationEvent
+from ocpplab_desktop.protocol.frame import Frame
+from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, Table
+from ocpplab_desktop.store.status import RecordingStatus
+from ocpplab_desktop.store.text import ESCAPED, escape_values
+
+log = logging.getLogger(__name__)
+
+Recordable = Frame | MeterSample | ConnectorStateChanged | StationEvent | RecordingStatus
+TimedEvent = tuple[Recordable, float]
+"""An event the store can record, with the wall-clock time it was seen (frames carry their own)."""
+
+_SQL_MIN_INT, _SQL_MAX_INT = -(2**63), 2**63 - 1
+UNRECORDABLE = "unrecordable"
+"""The events kind of a row that stands for an event the store could not turn into a row."""
+MAX_REPR = 10_000
+
+
+def iso_utc(wall_time: float) -> str:
+    """ISO-8601 UTC with milliseconds, e.g. 2025-03-01T12:00:00.123Z."""
+    return datetime.fromtimestamp(wall_time, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def insert_columns(table: Table) -> tuple[str, ...]:
+    """The columns an insert fills: all but an integer row id, which SQLite assigns in order."""
+    return tuple(name for name in table.column_names() if name != "id")
+
+
+def insert_sql(table: Table) -> str:
+    columns = insert_columns(table)
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+_FRAME_COLUMNS = insert_columns(FRAMES)
+_SAMPLE_COLUMNS = insert_columns(METER_SAMPLES)
+_EVENT_COLUMNS = insert_columns(EVENTS)
+
+
+def prepared(names: tuple[str, ...], values: list[Any]) -> list[Any]:
+    """`values` (one per name, the last being `escaped`) ready to bind: text escaped where needed.
+
+    Raises TypeError for a value SQLite has no type for, so the caller can set the event aside
+    before it spoils a whole `executemany`.
+    """
+    for index, value in enumerate(values):
+        kind = type(value)
+        if kind is str or kind is float or value is None:
+            continue
+        if kind is not int or not _SQL_MIN_INT <= value <= _SQL_MAX_INT:
+            raise TypeError(f"column {names[index]} cannot hold {value!r:.80}")
+    values[-1] = escape_values(names, values)
+    return values
+
+
+def event_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Table, list[list[Any]]]:
+    """The rows of a batch, per table, in the order the events were seen."""
+    rows: dict[Table, list[list[Any]]] = {FRAMES: [], METER_SAMPLES: [], EVENTS: []}
+    for event, wall_time in timed_events:
+        try:
+            table, row = _row(session_id, event, wall_time)
+        except Exception as exc:  # whatever went wrong, the event is stored as what it was, not lost
+            log.error("session %d: a %s could not be stored as it is (%s); kept as its repr", session_id,
+                      type(event).__name__, exc)  # fmt: skip
+            table, row = EVENTS, _unrecordable_row(session_id, event, wall_time, exc)
+        rows[table].append(row)
+    return rows
+
+
+def frame_values(session_id: int, frame: Frame) -> list[Any]:
+    """A frame's row. Raises ValueError or OverflowError for a wall time out of range, TypeError (see `prepared`)."""
+    record = frame.to_record()
+    record["session_id"] = session_id
+    record["ts"] = iso_utc(frame.wall_time)
+    record[ESCAPED] = None
+    return prepared(_FRAME_COLUMNS, [record[name] for name in _FRAME_COLUMNS])
+
+
+def _row(session_id: int, event: Recordable, wall_time: float) -> tuple[Table, list[Any]]:
+    if isinstance(event, Frame):
+        return FRAMES, frame_values(session_id, event)
+    if isinstance(event, MeterSample):
+        return METER_SAMPLES, prepared(_SAMPLE_COLUMNS, sample_values(session_id, event, wall_time))
+    return EVENTS, prepared(_EVENT_COLUMNS, _event_values(session_id, event, wall_time))
+
+
+def sample_values(session_id: int, sample: MeterSample, wall_time: float) -> list[Any]:
+    currents = (*sample.current_a, None, None, None)
+    values = {
+        "session_id": session_id,
+        "station_id": sample.station_id,
+        "evse_id": sample.evse_id,
+        "connector_id": sample.connector_id,
+        "sim_time": sample.sim_time,
+        "ts": iso_utc(wall_time),
+        "energy_wh": sample.energy_wh,
+        "power_w": sample.power_w,
+        "limit_w": sample.limit_w,
+        "voltage_v": sample.voltage_v,
+        "current_l1": currents[0],
+        "current_l2": currents[1],
+        "current_l3": currents[2],
+        "soc": sample.soc,
+        "on_wire": int(sample.on_wire),
+        ESCAPED: None,
+    }
+    return [values[name] for name in _SAMPLE_COLUMNS]
+
+
+def _event_values(
+    session_id: int, event: ConnectorStateChanged | StationEvent | RecordingStatus, wall_time: float
+) -> list[Any]:
+    if isinstance(event, ConnectorStateChanged):
+        station_id, kind = event.station_id, "state"
+        detail = f"EVSE {event.evse_id} connector {event.connector_id}: {event.old} -> {event.new} ({event.cause})"
+        data: dict[str, Any] = {
+            "evse_id": event.evse_id,
+            "connector_id": event.connector_id,
+            "old": event.old,
+            "new": event.new,
+            "cause": event.cause,
+            "forced": event.forced,
+        }
+    elif isinstance(event, RecordingStatus):
+        station_id, kind, detail = "", "recording", event.detail
+        data = {"failing": event.failing, "reason": event.reason, "held": event.held}
+    else:
+        station_id, kind, detail, data = event.station_id, event.kind, event.detail, event.data
+    return _event_list(
+        session_id, wall_time, mono_time=event.mono_time, station_id=station_id, kind=kind, detail=detail, data=data
+    )
+
+
+def _unrecordable_row(session_id: int, event: Any, wall_time: float, exc: Exception) -> list[Any]:
+    detail = f"a {type(event).__name__} that could not be stored as it is: {exc}"
+    data = {"type": type(event).__name__, "repr": repr(event)[:MAX_REPR]}
+    station_id = getattr(event, "station_id", "")
+    mono_time = getattr(event, "mono_time", 0.0)
+    return prepared(
+        _EVENT_COLUMNS,
+        _event_list(
+            session_id,
+            wall_time,
+            mono_time=float(mono_time) if isinstance(mono_time, int | float) else 0.0,
+            station_id=station_id if isinstance(station_id, str) else repr(station_id),
+            kind=UNRECORDABLE,
+            detail=detail,
+            data=data,
+        ),
+    )
+
+
+def _event_list(
+    session_id: int, wall_time: float, *, mono_time: float, station_id: str, kind: str, detail: str, data: Any
+) -> list[Any]:
+    values = {
+        "session_id": session_id,
+        "ts": iso_utc(wall_time),
+        "mono_time": mono_time,
+        "station_id": station_id,
+        "kind": kind,
+        "detail": detail,
+        "data": json.dumps(data, default=str),
+        ESCAPED: None,
+    }
+    return [values[name] for name in _EVENT_COLUMNS]
