@@ -8,6 +8,7 @@ the same words.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -64,6 +65,18 @@ IDENTITY_LIMITS: dict[OcppVersion, dict[str, tuple[str, int]]] = {
 }
 REQUIRED_IDENTITY = ("vendor", "model")
 
+# How big a station may be. Real ones are small: an AC wallbox has 1 or 2 connectors; a DC charger
+# 1 or 2 EVSEs with up to 3 connectors each (CCS, CHAdeMO, AC Type 2); a power cabinet with
+# satellite dispensers a dozen EVSEs at most. OCPP sets no maximum, but every connector costs
+# timers and samples on the shared clock, and 10,000 of them stall a lab at x100. These limits
+# leave a wide margin above real stations and refuse the rest.
+MAX_EVSES = 32
+MAX_CONNECTORS_PER_EVSE = 8
+MAX_CONNECTORS = 64
+
+# OCPP-J runs over WebSocket (1.6J section 3, 2.0.1 part 4 section 3): plain or over TLS.
+CSMS_URL_SCHEMES = ("ws", "wss")
+
 
 def identity_label(name: str) -> str:
     """How problems name an identity field: 'serial_number' -> 'serial number'."""
@@ -109,6 +122,19 @@ def connector_name(evse_id: int, connector_id: int) -> str:
     return f"EVSE {evse_id} connector {connector_id}"
 
 
+def csms_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a CSMS address (a scheme other than ws/wss, no host); None if it can."""
+    parsed = urlparse(url)
+    if parsed.scheme in CSMS_URL_SCHEMES and parsed.hostname:
+        return None
+    return f"CSMS URL {url!r}: use ws://host:port/path or wss://host:port/path (OCPP-J runs over WebSocket)"
+
+
+def _finite_number(value: Any) -> bool:
+    """A number that is not NaN or infinite (nor a boolean, nor text): what a rating or an interval must be."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 @dataclass(frozen=True)
 class ConnectorConfig:
     id: int = 1
@@ -126,8 +152,11 @@ class ConnectorConfig:
         if self.current_type is CurrentType.AC and self.phases not in (1, 3):
             found.append(f"{where}: an AC connector has 1 or 3 phases, not {self.phases}")
         for name in ("max_current_a", "max_power_w", "voltage_v"):
-            if not getattr(self, name) > 0:
-                found.append(f"{where}: {name} must be positive, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if not _finite_number(value):
+                found.append(f"{where}: {name} must be a finite number, got {value!r}")
+            elif value <= 0:
+                found.append(f"{where}: {name} must be positive, got {value}")
         return found
 
 
@@ -202,16 +231,14 @@ class StationConfig:
             elif not value and name in REQUIRED_IDENTITY:
                 message = f"{identity_label(name)}: required ({wire} is sent in every BootNotification)"
                 found.append(Problem(Field(name), message))
-        if self.csms_url is not None:
-            url = urlparse(self.csms_url)
-            if url.scheme not in ("ws", "wss") or not url.hostname:
-                message = f"CSMS URL {self.csms_url!r}: use ws://host:port/path or wss://host:port/path"
-                found.append(Problem(Field.CSMS_URL, message))
+        if self.csms_url is not None and (unusable := csms_url_problem(self.csms_url)) is not None:
+            found.append(Problem(Field.CSMS_URL, unusable))
         if self.password is not None and not (16 <= len(self.password) <= 40) and self.ocpp_version is OcppVersion.V201:
             # 2.0.1 part 2 A00.FR.205: BasicAuthPassword is 16 to 40 characters.
             found.append(Problem(Field.PASSWORD, "password: OCPP 2.0.1 basic auth needs 16 to 40 characters"))
         if not self.evses:
             found.append(Problem(Field.EVSES, "a station needs at least one EVSE"))
+        found.extend(Problem(Field.EVSES, message) for message in self.size_problems())
         evse_ids = [e.id for e in self.evses]
         if evse_ids != list(range(1, len(evse_ids) + 1)):
             # 2.0.1 part 2 section 2.2: EVSEs are numbered 1..n without gaps.
@@ -226,8 +253,26 @@ class StationConfig:
                 where = connector_name(evse.id, c.id)
                 found.extend(Problem(Field.EVSES, message, (evse.id, c.id)) for message in c.problems(where))
         for name in (Field.METER_INTERVAL, Field.HEARTBEAT_INTERVAL):
-            if getattr(self, name) <= 0:
+            value = getattr(self, name)
+            if not _finite_number(value):
+                found.append(Problem(name, f"{name} must be a whole number of seconds, got {value!r}"))
+            elif value <= 0:
                 found.append(Problem(name, f"{name} must be positive"))
+        return found
+
+    def size_problems(self) -> list[str]:
+        """A station larger than `MAX_EVSES`, `MAX_CONNECTORS_PER_EVSE` or `MAX_CONNECTORS` allow."""
+        if len(self.evses) > MAX_EVSES:
+            return [f"a station has at most {MAX_EVSES} EVSEs, this has {len(self.evses):,}"]
+        limit = MAX_CONNECTORS_PER_EVSE
+        found = [
+            f"EVSE {evse.id}: an EVSE has at most {limit} connectors, this has {len(evse.connectors):,}"
+            for evse in self.evses
+            if len(evse.connectors) > limit
+        ]
+        total = sum(len(evse.connectors) for evse in self.evses)
+        if total > MAX_CONNECTORS and not found:
+            found.append(f"a station has at most {MAX_CONNECTORS} connectors in all, this has {total:,}")
         return found
 
     def validate(self) -> StationConfig:
@@ -267,7 +312,8 @@ class StationConfig:
             return cls(
                 **fields,
                 ocpp_version=OcppVersion(str(data.get("ocpp_version", "1.6"))),
-                evses=evses or (EvseConfig(),),
+                # Without evses, the default station's; an empty list stays empty, and `validate()` refuses it.
+                evses=evses if "evses" in data else cls.evses,
                 variables=variables,
                 config_keys={str(k): str(v) for k, v in data.get("config_keys", {}).items()},
             )

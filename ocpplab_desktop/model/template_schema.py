@@ -1,9 +1,10 @@
 """The declared schema of a station template: `StationConfig.to_dict()` as it may be written in a file.
 
 The schema checks what can be checked one field at a time, so that an error names the field
-and its line: types, finite positive ratings, at least one EVSE and connector, known names.
+and its line: types, finite positive ratings, at least one EVSE and connector and not too many
+(`MAX_EVSES`, `MAX_CONNECTORS_PER_EVSE`), known names.
 What depends on several fields (ids numbered 1..n, phases of an AC connector, identity lengths
-per OCPP version) stays in `StationConfig.problems()`, which runs after it.
+per OCPP version, the station's connectors in all) stays in `StationConfig.problems()`, which runs after it.
 
 Defaults are read from the config dataclasses; the schema only gates the data that
 `StationConfig.from_dict` then builds a configuration from.
@@ -13,10 +14,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from ocpplab_desktop.model.config import (
     CONNECTOR_TYPES,
+    MAX_CONNECTORS_PER_EVSE,
+    MAX_EVSES,
     ConnectorConfig,
     CurrentType,
     EvseConfig,
@@ -34,6 +38,21 @@ def _version_text(value: Any) -> Any:
 def _int_as_text(value: Any) -> Any:
     # Configuration values are text on the wire; an unquoted integer means its digits.
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _at_most(limit: int, owner: str, things: str) -> AfterValidator:
+    """A list no longer than `limit`, as `StationConfig.size_problems()` says it (the limits are its)."""
+
+    def check(items: list[Any]) -> list[Any]:
+        if len(items) > limit:
+            raise PydanticCustomError(
+                "too_many",
+                "{owner} has at most {limit} {things}, this has {count}",
+                {"owner": owner, "limit": limit, "things": things, "count": f"{len(items):,}"},
+            )
+        return items
+
+    return AfterValidator(check)
 
 
 Id = Annotated[int, Field(ge=1), number("an id (a whole number from 1)", whole=True)]
@@ -60,7 +79,9 @@ class ConnectorSchema(Schema):
 class EvseSchema(Schema):
     id: Id = EvseConfig.id
     # 2.0.1 part 2 section 2.2: an EVSE has one or more connectors.
-    connectors: list[ConnectorSchema] = Field(min_length=1)
+    connectors: Annotated[
+        list[ConnectorSchema], Field(min_length=1), _at_most(MAX_CONNECTORS_PER_EVSE, "an EVSE", "connectors")
+    ]
 
 
 class VariableSchema(Schema):
@@ -82,7 +103,9 @@ class TemplateSchema(Schema):
     csms_url: str | None = None
     password: str | None = None
     # A station has at least one EVSE (2.0.1 part 2 section 2.2); an empty list is a mistake, not a default.
-    evses: list[EvseSchema] = Field(default_factory=list, min_length=1)
+    evses: Annotated[list[EvseSchema], Field(min_length=1), _at_most(MAX_EVSES, "a station", "EVSEs")] = Field(
+        default_factory=list
+    )
     meter_interval_s: Interval = StationConfig.meter_interval_s
     heartbeat_interval_s: Interval = StationConfig.heartbeat_interval_s
     config_keys: dict[str, Text] = Field(default_factory=dict)

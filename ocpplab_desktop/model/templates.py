@@ -68,7 +68,7 @@ def save_user_template(config: StationConfig, name: str, directory: Path | None 
     if (paths.TEMPLATES / f"{name}.json").is_file():
         raise ConfigError(f"template name {name!r} is a built-in template; choose another name")
     config.validate()
-    # Checked as it will be read back: a rating of infinity passes `validate()` but not the schema.
+    # Checked as it will be read back, so that a saved template always loads again.
     problem = template_problem(json.loads(json.dumps(config.to_dict())), f"template {name!r}")
     if problem is not None:
         raise ConfigError(problem)
