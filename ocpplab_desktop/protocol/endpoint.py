@@ -280,8 +280,8 @@ class Endpoint:
 
     async def _handle(self, event: CallReceived) -> None:
         handlers = self.route_map[event.action]
-        kwargs = to_snake(event.payload)
         try:
+            kwargs = to_snake(event.payload)
             result = handlers["_on_action"](**kwargs)
             if inspect.isawaitable(result):
                 result = await result
@@ -298,7 +298,11 @@ class Endpoint:
         self._pump()
         after = handlers.get("_after_action")
         if after is not None:
-            outcome = after(**kwargs)
+            try:
+                outcome = after(**kwargs)
+            except Exception:
+                log.exception("%s: after-hook of %s failed", self.station_id, event.action)
+                return
             if inspect.isawaitable(outcome):
                 self._tasks.spawn(_awaited(outcome))
 

@@ -45,6 +45,9 @@ Clock = Callable[[], float]
 IdSource = Callable[[], str]
 
 MAX_DESCRIPTION = 255  # ErrorDescription is at most 255 characters (2.0.1 part 4 4.2.3)
+MAX_DEPTH = 64
+"""Arrays and objects nested deeper than this are a format violation: no OCPP message comes close,
+and deeper input (even where a schema allows anyType) only serves to exhaust the receiver's stack."""
 # The message id of a CALL too broken to parse: `[2, "id"` at the start of the text.
 _LEADING_CALL_ID = re.compile(r'\s*\[\s*2\s*,\s*"((?:[^"\\]|\\.){1,36})"')
 
@@ -242,9 +245,11 @@ class RpcConnection:
         incoming = direction is self.incoming
         try:
             message = json.loads(text)
+            if text.count("[") + text.count("{") > MAX_DEPTH and _depth(message) > MAX_DEPTH:
+                raise RecursionError
         except (ValueError, RecursionError) as exc:
             # json raises RecursionError, not ValueError, on deeply nested input.
-            why = "nested too deeply to parse" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
+            why = f"nested deeper than {MAX_DEPTH} levels" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
             return self._frame(text, None, MessageType.INVALID, _leading_call_id(text), None, why, direction)
         if not isinstance(message, list) or len(message) < 2 or not isinstance(message[0], int):
             why = "not an OCPP-J message: expected [MessageTypeId, MessageId, ...]"
@@ -424,3 +429,19 @@ def _leading_call_id(text: str) -> str | None:
     except ValueError:
         return None
     return uid if isinstance(uid, str) else None
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value`, without recursion (it may be very deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in item if isinstance(child, list | dict))
+    return deepest

@@ -105,6 +105,9 @@ def test_a_valid_call_becomes_an_event_and_its_answer_is_validated_before_it_lea
         (V201, '[2,"deep","DataTransfer",{"vendorId":"X","data":' + "[" * 3000 + "]" * 3000 + "}]",
          [4, "deep", "FormatViolation"]),
         (V201, '[2,"cut","Heartbeat",{', [4, "cut", "FormatViolation"]),
+        # Parseable, and anyType by the schema, but nested past what any OCPP message needs.
+        (V201, '[2,"any","DataTransfer",{"vendorId":"X","data":' + "[" * 200 + "]" * 200 + "}]",
+         [4, "any", "FormatViolation"]),
         (V16, '[5,"odd","Heartbeat",{}]', [4, "odd", "FormationViolation"]),
         (V201, '[5,"odd","Heartbeat",{}]', [4, "odd", "MessageTypeNotSupported"]),
         # No readable id: 2.0.1 answers RpcFrameworkError to "-1" (part 4 4.2.3); 1.6 cannot answer.
