@@ -34,7 +34,7 @@ class OutboxHost(Protocol):
     @property
     def connected(self) -> bool: ...
 
-    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def call(self, action: str, payload: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
         """Send one CALL on the current connection and return its answer."""
         ...
 
@@ -59,6 +59,8 @@ class Outgoing:
     """Run with the answer before the next CALL leaves: what it sets, that CALL's payload can use."""
     sent: int = 0
     """Transmissions so far: a transaction message the CSMS failed is sent again."""
+    validate: bool = True
+    """Check the payload against the action's schema before it leaves (payloads from outside the dialect)."""
 
 
 class Outbox:
@@ -79,7 +81,13 @@ class Outbox:
         return [item.action for item in self._queue]
 
     def put(
-        self, action: str, payload: Payload, *, transactional: bool = False, on_answer: AnswerHook | None = None
+        self,
+        action: str,
+        payload: Payload,
+        *,
+        transactional: bool = False,
+        on_answer: AnswerHook | None = None,
+        validate: bool = True,
     ) -> asyncio.Future[dict[str, Any]]:
         """Queue a CALL now, in order, and return the future of its answer.
 
@@ -90,7 +98,7 @@ class Outbox:
             why = "not accepted by the CSMS" if self.host.connected else "offline"
             raise NotConnected(f"{action} not sent: {why}")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._queue.append(Outgoing(action, payload, future, transactional, on_answer))
+        self._queue.append(Outgoing(action, payload, future, transactional, on_answer, validate=validate))
         self._wake.set()
         return future
 
@@ -122,7 +130,7 @@ class Outbox:
                 item.payload = item.payload()
             try:
                 item.sent += 1
-                result = await self.host.call(item.action, item.payload)
+                result = await self.host.call(item.action, item.payload, validate=item.validate)
             except NotConnected:
                 return  # stays queued if transactional; suspend() fails the rest
             except (CallErrorReceived, CallTimeout) as exc:

@@ -244,15 +244,27 @@ class Station:
 
     # --- sending ----------------------------------------------------------------------------
     async def send(
-        self, action: str, payload: Payload, *, transactional: bool = False, on_answer: AnswerHook | None = None
+        self,
+        action: str,
+        payload: Payload,
+        *,
+        transactional: bool = False,
+        on_answer: AnswerHook | None = None,
+        validate: bool = True,
     ) -> dict[str, Any]:
-        return await self.enqueue(action, payload, transactional=transactional, on_answer=on_answer)
+        return await self.enqueue(action, payload, transactional=transactional, on_answer=on_answer, validate=validate)
 
     def enqueue(
-        self, action: str, payload: Payload, *, transactional: bool = False, on_answer: AnswerHook | None = None
+        self,
+        action: str,
+        payload: Payload,
+        *,
+        transactional: bool = False,
+        on_answer: AnswerHook | None = None,
+        validate: bool = True,
     ) -> asyncio.Future[dict[str, Any]]:
         """Put a CALL in the outbox now, in order, and return the future of its answer."""
-        return self.outbox.put(action, payload, transactional=transactional, on_answer=on_answer)
+        return self.outbox.put(action, payload, transactional=transactional, on_answer=on_answer, validate=validate)
 
     def retry_policy(self) -> tuple[int, int]:
         return self.dialect.transaction_retry

@@ -162,6 +162,10 @@ class Endpoint:
                 self.rpc.cancel(call)
                 self._pump()
                 self._kick()
+            elif not future.cancelled():
+                # Cancelled just as the answer or the failure came: nobody will read it now, and
+                # an unread failure would be reported as "Future exception was never retrieved".
+                future.exception()
 
     async def send_raw(self, text: str, *, note: str | None = None) -> None:
         """Send text as it is, past validation (negative tests). Still passes the pipeline and the tap."""

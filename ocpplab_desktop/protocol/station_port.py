@@ -44,6 +44,7 @@ class StationPort(Protocol):
         *,
         transactional: bool = False,
         on_answer: Callable[[dict[str, Any]], None] | None = None,
+        validate: bool = True,
     ) -> dict[str, Any]:
         """Send a CALL through the station's outbox (in order, after boot) and return the answer.
 
@@ -58,6 +59,7 @@ class StationPort(Protocol):
         *,
         transactional: bool = False,
         on_answer: Callable[[dict[str, Any]], None] | None = None,
+        validate: bool = True,
     ) -> asyncio.Future[dict[str, Any]]:
         """Put a CALL in the outbox now, in order, and return the future of its answer."""
         ...

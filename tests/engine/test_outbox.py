@@ -27,7 +27,7 @@ class ScriptedHost:
         self.clock = SimClock(speed=1.0, sim_start_wall=0.0)
         self.policy = (attempts, interval)
 
-    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def call(self, action: str, payload: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
         self.sent.append((action, payload, self.clock.now))
         answer = self.answers.pop(0) if self.answers else {}
         if isinstance(answer, Exception):
