@@ -19,11 +19,17 @@ mistake is reported with its line before any step runs. Steps run in order. A us
 the state does not allow fails the step unless it says `force: true` (sent anyway, recorded
 as forced) or `expect_refused: true`. Expectations do not stop the run: every one is checked
 and reported.
+
+Waits and timeouts are simulated seconds on the lab's clock. A step that fails while the
+station cannot reach its CSMS says why (the station's last failed connection attempt: refused,
+DNS, TLS, the handshake's HTTP status), and the report says the CSMS was unreachable rather
+than that it misbehaved.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,10 +57,15 @@ from ocpplab_desktop.engine.scenario_schema import (
 )
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.connector import FaultInfo, Refused, UserAction
+from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
 __all__ = ["Report", "Scenario", "ScenarioError", "ScenarioRunner", "StepResult", "load_scenario", "parse_scenario"]
+
+
+POLL_S = 0.5
+"""How often (simulated seconds) `wait_until` looks at its condition; each look waits for a clock tick."""
 
 
 @dataclass
@@ -63,6 +74,8 @@ class StepResult:
     step: str
     ok: bool
     detail: str
+    unreachable: str | None = None
+    """Why the CSMS could not be reached when the step failed; None if it could."""
 
 
 @dataclass
@@ -73,6 +86,11 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why the CSMS could not be reached when the first step failed that failed for it; None if none did."""
+        return next((r.unreachable for r in self.results if not r.ok and r.unreachable), None)
 
     def render(self) -> str:
         lines = [f"Scenario: {self.scenario}"]
@@ -95,10 +113,14 @@ class ScenarioRunner:
         self.frames: list[Frame] = []
         self.report = Report(scenario.name)
         self.station: Station | None = None
+        self.link = LinkWatch()
 
     def _collect(self, event: Any) -> None:
-        if isinstance(event, Frame) and event.side is Side.STATION and event.station_id == self.config.id:
-            self.frames.append(event)
+        if isinstance(event, Frame):
+            if event.side is Side.STATION and event.station_id == self.config.id:
+                self.frames.append(event)
+        elif isinstance(event, StationEvent) and event.station_id == self.config.id:
+            self.link.note(event)
 
     async def run(self) -> Report:
         unsubscribe = self.lab.bus.subscribe(self._collect)
@@ -110,7 +132,9 @@ class ScenarioRunner:
                     detail = await self._step(step)
                     self.report.results.append(StepResult(number, step.kind, True, detail))
                 except StepFailed as exc:
-                    self.report.results.append(StepResult(number, step.kind, False, str(exc)))
+                    unreachable = self.link.unreachable(self.station.connected)
+                    detail = str(exc) if unreachable is None else f"{exc}; {unreachable}"
+                    self.report.results.append(StepResult(number, step.kind, False, detail, unreachable))
                     if exc.fatal:
                         break
             await asyncio.sleep(0.05)
@@ -150,13 +174,14 @@ class ScenarioRunner:
 
     async def _step_wait_until(self, args: WaitUntilArgs) -> str:
         check = self._condition(args)
-        waited = 0.0
+        clock = self.lab.clock
+        start = clock.now
+        deadline = start + args.timeout
         while not check():
-            if waited >= args.timeout:
+            if clock.now >= deadline:
                 raise StepFailed(f"{_describe(args)} not met within {args.timeout:g} s (simulated)", fatal=True)
-            await self.lab.sleep_sim(0.5)
-            waited += 0.5
-        return f"{_describe(args)} after {waited:g} s"
+            await self.lab.sleep_sim(min(POLL_S, deadline - clock.now))
+        return f"{_describe(args)} after {clock.now - start:.1f} s"
 
     def _condition(self, args: WaitUntilArgs) -> Callable[[], bool]:
         assert self.station is not None
@@ -251,6 +276,52 @@ class ScenarioRunner:
         assert self.station is not None
         self.station.note("scenario", args.text)
         return args.text
+
+
+# What a failed connection attempt's error says, in words (the station notes the exception's text).
+CONNECT_FAILURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words)
+    for pattern, words in (
+        (r"CERTIFICATE_VERIFY_FAILED", "TLS: the CSMS's certificate did not verify"),
+        (r"\[SSL|SSL:|TLS", "TLS handshake failed"),
+        (r"Errno 111\]|[Cc]onnection refused|Connect call failed", "connection refused"),
+        (r"Errno -[235]\]|Name or service not known|name resolution|nodename nor servname", "DNS: no such host"),
+        (r"HTTP (\d{3})", r"the CSMS refused the WebSocket handshake with HTTP \1"),
+        (r"did not receive a valid HTTP response", "no WebSocket handshake answer (a TLS port? use wss://)"),
+        (r"[Tt]imed? ?out", "timed out"),
+    )
+)
+
+
+def connect_failure(detail: str) -> str:
+    """What went wrong in a failed connection attempt, from its note: 'connection refused', 'DNS: no such host'..."""
+    for pattern, words in CONNECT_FAILURES:
+        match = pattern.search(detail)
+        if match is not None:
+            return match.expand(words)
+    return "connection failed"
+
+
+class LinkWatch:
+    """Whether a station reaches its CSMS, from its notes: the last failed attempt since it was last connected."""
+
+    def __init__(self) -> None:
+        self.ever_connected = False
+        self.last_failure: str | None = None
+
+    def note(self, event: StationEvent) -> None:
+        if event.kind == "connected":
+            self.ever_connected = True
+            self.last_failure = None
+        elif event.kind == "connect_failed":
+            self.last_failure = event.detail
+
+    def unreachable(self, connected: bool) -> str | None:
+        """Why the CSMS cannot be reached now; None while connected or when no attempt has failed."""
+        if connected or self.last_failure is None:
+            return None
+        what = "lost the CSMS and could not reconnect" if self.ever_connected else "could not reach the CSMS"
+        return f"{what} ({connect_failure(self.last_failure)}): {self.last_failure}"
 
 
 class StepFailed(Exception):
