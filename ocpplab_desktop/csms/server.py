@@ -16,8 +16,10 @@ table of which command maps to which action in which version, read from the buil
 from __future__ import annotations
 
 import asyncio
+import errno
 import itertools
 import logging
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -55,6 +57,7 @@ SUBPROTOCOLS: dict[str, OcppVersion] = {v.subprotocol: v for v in OcppVersion}
 HANDLERS: dict[OcppVersion, type[CsmsHandlers]] = {h.version: h for h in (CsmsHandlers16, CsmsHandlers201)}
 BUILDERS: dict[OcppVersion, type[CommandBuilder]] = {b.version: b for b in (Commands16, Commands201)}
 COMMANDS = command_table(list(BUILDERS.values()))
+MAX_PORT = 65535
 
 
 class StationNotConnected(NotConnected):
@@ -95,6 +98,35 @@ def offered_subprotocols(headers: Headers) -> list[Subprotocol]:
 def negotiate(offered: Sequence[str]) -> Subprotocol | None:
     """The first offered subprotocol that the CSMS speaks: the client's preference wins."""
     return next((Subprotocol(p) for p in offered if p in SUBPROTOCOLS), None)
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the CSMS could not listen on host:port (the port taken, no such address here); None if it can.
+
+    Binds and releases a socket the way asyncio's server does (SO_REUSEADDR, IPv6 sockets
+    IPv6 only), so a port the server could take counts as free. Port 0 means any free port.
+    """
+    if not 0 <= port <= MAX_PORT:
+        return f"port {port}: a port is a number from 0 to {MAX_PORT} (0 for any free port)"
+    try:
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host!r}: {exc.strerror}; use an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return (
+                        f"port {port} on {host} is already in use (another CSMS or lab?); "
+                        "choose another with --port, or --port 0 for any free port"
+                    )
+                return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
 
 
 @dataclass(frozen=True)

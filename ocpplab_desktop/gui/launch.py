@@ -22,9 +22,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ocpplab_desktop.engine.lab import Lab
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 """Signals that close the window the way Ctrl+Q does."""
+
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal"})
+"""Qt platforms with no screen: a dialog there waits for a click that never comes."""
 
 APP_NAME = "OCPPLab Desktop"
 ORGANIZATION = "OCPPLab"
@@ -115,8 +118,12 @@ def _exit_on_fatal(mode: object, _context: object, message: str) -> None:
         os._exit(EXIT_FAILED)
 
 
-def launch(db: Path | None, port: int) -> int:
-    """Open the lab window with the embedded mock CSMS on `port`; returns the process exit code."""
+def launch(db: Path | None, port: int, *, startup_problem: str | None = None) -> int:
+    """Open the lab window with the embedded mock CSMS on `port`; returns the process exit code.
+
+    `startup_problem` is what the command line found wrong before the lab starts (a database it
+    cannot write, a port that is taken); it is shown as a start-up error, and the lab does not start.
+    """
     problem = platform_problem(os.environ)
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -140,11 +147,13 @@ def launch(db: Path | None, port: int) -> int:
     theme.apply_theme(app)
     # The window's close ends the lab (stations stopped, recorder flushed) before the loop ends.
     app.setQuitOnLastWindowClosed(False)
-    result: int = qasync.run(run_lab(db or default_db(), port))
+    if db is None and startup_problem is None:
+        db = default_db()
+    result: int = qasync.run(run_lab(db, port, startup_problem))
     return result
 
 
-async def run_lab(db: Path, port: int) -> int:
+async def run_lab(db: Path | None, port: int, startup_problem: str | None = None) -> int:
     """Start the lab, show the window, and close the lab cleanly once the window is closed.
 
     Ctrl+C in the terminal, or a SIGTERM from a logout or `kill`, closes the window like Ctrl+Q,
@@ -153,28 +162,27 @@ async def run_lab(db: Path, port: int) -> int:
     stop = asyncio.Event()
     previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in STOP_SIGNALS}
     try:
-        return await _run_window(db, port, stop)
+        return await _run_window(db, port, stop, startup_problem)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-async def _run_window(db: Path, port: int, stop: asyncio.Event) -> int:
-    from PySide6.QtWidgets import QMessageBox
-
+async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_problem: str | None) -> int:
     from ocpplab_desktop.engine.lab import Lab
     from ocpplab_desktop.gui.app import MainWindow
     from ocpplab_desktop.store.errors import StoreError
 
+    if startup_problem is not None or db is None:
+        return startup_failed(startup_problem or "no session database")
     lab = Lab(db_path=db, csms_port=port, session_name="desktop lab")
     try:
         await lab.start()
     except (OSError, StoreError) as exc:
         await lab.close()
-        message = f"The lab could not start: {exc}"
-        print(message, file=sys.stderr)
-        QMessageBox.critical(None, APP_NAME, f"{message}\n\nTry another port with --port, or another --db file.")
-        return EXIT_FAILED
+        return startup_failed(str(exc))
+    if port and lab.csms is not None and lab.csms.port != port:
+        print(f"port {port} is taken; the embedded CSMS listens on {lab.csms_url} instead", file=sys.stderr)
 
     window = MainWindow(lab)
     closed = asyncio.Event()
@@ -189,6 +197,18 @@ async def _run_window(db: Path, port: int, stop: asyncio.Event) -> int:
         await window.close_tasks()
         saved = await close_lab(lab)
     return EXIT_OK if saved else EXIT_FAILED
+
+
+def startup_failed(problem: str) -> int:
+    """Say why the lab could not start: on stderr, and in a dialog when there is a screen to show it on."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    message = f"The lab could not start: {problem}"
+    print(message, file=sys.stderr)
+    if QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
+        QMessageBox.critical(None, APP_NAME, f"{message}\n\nTry another port with --port, or another --db file.")
+    return EXIT_USAGE
 
 
 async def close_lab(lab: Lab) -> bool:

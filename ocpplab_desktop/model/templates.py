@@ -47,10 +47,12 @@ def load_template(name_or_path: str, user_dir: Path | None = None) -> StationCon
     candidate = Path(name_or_path)
     if candidate.suffix == ".json" or len(candidate.parts) > 1:
         return _load(candidate)
-    for directory in (paths.TEMPLATES, user_dir or paths.user_templates()):
-        path = directory / f"{name_or_path}.json"
-        if path.is_file():
-            return _load(path)
+    shipped = paths.TEMPLATES / f"{name_or_path}.json"
+    if shipped.is_file():
+        return _load(shipped)  # without looking for (and creating) the user's folder
+    path = (user_dir or paths.user_templates()) / f"{name_or_path}.json"
+    if path.is_file():
+        return _load(path)
     builtin = ", ".join(sorted(p.stem for p in _json_files(paths.TEMPLATES))) or "none"
     saved = ", ".join(sorted(p.stem for p in _json_files(user_dir or paths.user_templates()))) or "none"
     raise ConfigError(
