@@ -42,7 +42,7 @@ class Metering:
         self._on_ev_full = on_ev_full
         self.connectors = connectors
         self._meters = {id(c): _Meter(ConnectorMeter(c.config), clock.now) for c in connectors}
-        self._sampled: Timer | None = None
+        self._sampled: dict[int, tuple[Timer, Callable[[Connector], None]]] = {}
         self._aligned: Timer | None = None
         self._graph: Timer | None = None
 
@@ -76,8 +76,24 @@ class Metering:
         self.meter(c).set_limit(limit_w)
 
     # --- timers -----------------------------------------------------------------------------
-    def arm_sampled(self, interval: int, due: Callable[[], None]) -> None:
-        self._sampled = self._rearm(self._sampled, interval, due)
+    def start_sampling(self, c: Connector, interval: int, due: Callable[[Connector], None]) -> None:
+        """Sample `c` every `interval` s from now: the start of its transaction (1.6 MeterValueSampleInterval,
+        2.0.1 TxUpdatedInterval are counted from the start of the transaction). 0: no periodic samples."""
+        self.stop_sampling(c)
+        if interval > 0:
+            self._sampled[id(c)] = (self.clock.scheduler.call_every(interval, lambda: due(c)), due)
+
+    def stop_sampling(self, c: Connector) -> None:
+        entry = self._sampled.pop(id(c), None)
+        if entry is not None:
+            entry[0].cancel()
+
+    def change_sampling(self, interval: int) -> None:
+        """A new interval applies to the running transactions from now on."""
+        for c in self.connectors:
+            entry = self._sampled.get(id(c))
+            if entry is not None:
+                self.start_sampling(c, interval, entry[1])
 
     def arm_aligned(self, interval: int, due: Callable[[], None]) -> None:
         """Clock-aligned samples fall on multiples of the interval since midnight UTC (1.6 section 9.1.2)."""
@@ -96,25 +112,23 @@ class Metering:
         if self._graph is None and interval:
             self._graph = self.clock.scheduler.call_every(interval, self._graph_sample)
 
-    def _rearm(self, timer: Timer | None, interval: int, due: Callable[[], None]) -> Timer | None:
-        if timer is not None:
-            timer.cancel()
-        return self.clock.scheduler.call_every(interval, due) if interval > 0 else None
-
     def stop(self) -> None:
-        for timer in (self._sampled, self._aligned, self._graph):
+        for c in self.connectors:
+            self.stop_sampling(c)
+        for timer in (self._aligned, self._graph):
             if timer is not None:
                 timer.cancel()
-        self._sampled = self._aligned = self._graph = None
+        self._aligned = self._graph = None
 
     def _graph_sample(self) -> None:
         for c in self.connectors:
             self.publish(c, self.reading(c))
 
-    def publish(self, c: Connector, r: MeterReading) -> None:
+    def publish(self, c: Connector, r: MeterReading, *, on_wire: bool = False) -> None:
+        """A `MeterSample` for the graphs and the store; `on_wire` when it also went out in a MeterValues."""
         self.bus.publish(
             MeterSample(
                 self.station_id, c.evse_id, c.connector_id, self.clock.now, r.energy_wh, r.power_w,
-                r.limit_w if r.limit_w is not None else r.offered_w, r.voltage_v, r.current_a, r.soc,
+                r.limit_w if r.limit_w is not None else r.offered_w, r.voltage_v, r.current_a, r.soc, on_wire,
             )
         )  # fmt: skip

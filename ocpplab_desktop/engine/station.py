@@ -200,8 +200,7 @@ class Station:
         await self.endpoint.close()
 
     async def after_boot(self) -> None:
-        """The CSMS accepted the boot: sample the meters, report every status (1.6 4.2, 2.0.1 B01)."""
-        self.arm_meter()
+        """The CSMS accepted the boot: clock-aligned samples, and every status (1.6 4.2, 2.0.1 B01)."""
         self.arm_aligned()
         await self.quiet(self.dialect.statuses_after_boot())
         for c in self.connectors:
@@ -209,8 +208,9 @@ class Station:
             await self.quiet(self.dialect.status(c, c.reported))
 
     # --- timers and settings --------------------------------------------------------------
-    def arm_meter(self) -> None:
-        self.metering.arm_sampled(self.dialect.meter_interval, self._meter_due)
+    def start_sampling(self, c: Connector) -> None:
+        """Periodic MeterValues of a transaction, from its start - online or not."""
+        self.metering.start_sampling(c, self.dialect.meter_interval, self._meter_due)
 
     def arm_aligned(self) -> None:
         self.metering.arm_aligned(self.dialect.aligned_interval, self._aligned_due)
@@ -219,16 +219,15 @@ class Station:
         if name in ("HeartbeatInterval", "OCPPCommCtrlr.HeartbeatInterval") and self.registration == "Accepted":
             self.link.arm_heartbeat()
         elif name in ("MeterValueSampleInterval", "SampledDataCtrlr.TxUpdatedInterval"):
-            self.arm_meter()
+            self.metering.change_sampling(self.dialect.meter_interval)
         elif name in ("ClockAlignedDataInterval", "AlignedDataCtrlr.Interval"):
             self.arm_aligned()
 
-    def _meter_due(self) -> None:
-        for c in self.connectors:
-            if c.tx_started:
-                reading = self.reading(c)
-                self.spawn_quiet(self.dialect.meter_values(c, reading))
-                self.metering.publish(c, reading)
+    def _meter_due(self, c: Connector) -> None:
+        if c.tx_started:
+            reading = self.reading(c)
+            self.spawn_quiet(self.dialect.meter_values(c, reading))
+            self.metering.publish(c, reading, on_wire=True)
 
     def _aligned_due(self) -> None:
         if not self.online:

@@ -90,6 +90,7 @@ class Transactions:
         session.serial += 1
         token, serial = c.token, session.serial
         station.metering.settle(c)
+        station.start_sampling(c)
         online = station.online
         answer = dialect.transaction_started(
             c, station.metering.meter(c).snapshot(station.clock.now), trigger, remote_id
@@ -128,6 +129,7 @@ class Transactions:
         station = self.station
         session = self._sessions[id(c)]
         station.metering.settle(c)
+        station.metering.stop_sampling(c)
         token = session.tx_token
         c.tx_started = False
         c.finished = c.plugged  # 1.6: Finishing until the cable is unplugged

@@ -214,15 +214,19 @@ class ChargePoint16(Dialect):
         )
 
     async def _send_meter_values(self, c: Connector, values: list[dict[str, Any]]) -> None:
+        # The one message a charging station sends every few seconds: built in wire form directly.
         ref = self._transactions.get(c.number16) if c.tx_started else None
         if ref is None:
-            await self._send(call.MeterValues(connector_id=c.number16, meter_value=values))
+            payload = {"connectorId": c.number16, "meterValue": values}
+            await self.station.send("MeterValues", payload, validate=False)
             return
         # Part of the transaction (1.6 section 4.7): queued while offline, sent with the id that the
         # StartTransaction before it gets, even if that was queued too.
-        await self._queue_when_due(
+        await self.station.enqueue(
             "MeterValues",
-            lambda: call.MeterValues(connector_id=c.number16, transaction_id=ref.id, meter_value=values),
+            lambda: {"connectorId": c.number16, "transactionId": ref.id, "meterValue": values},
+            transactional=True,
+            validate=False,
         )
 
     @property
@@ -243,7 +247,7 @@ class ChargePoint16(Dialect):
     def _meter_value(self, reading: MeterReading, context: str, measurands: list[str]) -> dict[str, Any]:
         return {
             "timestamp": self.station.stamp(reading),
-            "sampled_value": self.sampled_values(reading, context, measurands),
+            "sampledValue": self.sampled_values(reading, context, measurands),
         }
 
     def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:

@@ -243,7 +243,7 @@ class ChargingStation201(Dialect):
         if reading is not None:
             values = self.sampled_values(reading, context, self.measurands(measurands))
             if values:
-                meter = [{"timestamp": self.station.stamp(reading), "sampled_value": values}]
+                meter = [{"timestamp": self.station.stamp(reading), "sampledValue": values}]
         return call.TransactionEvent(
             event_type=event,
             timestamp=self.station.now_iso(),
@@ -316,7 +316,7 @@ class ChargingStation201(Dialect):
         values = self.sampled_values(reading, context, self.measurands("TxUpdatedMeasurands"))
         await self._send(
             call.MeterValues(
-                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampled_value": values}]
+                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampledValue": values}]
             )
         )
 
@@ -330,12 +330,12 @@ class ChargingStation201(Dialect):
             event = self._tx_event(
                 c, TransactionEventEnumType.updated, TriggerReasonEnumType.meter_value_clock, None, ""
             )
-            event.meter_value = [{"timestamp": self.station.stamp(reading), "sampled_value": values}]
+            event.meter_value = [{"timestamp": self.station.stamp(reading), "sampledValue": values}]
             await self._send(event, transactional=True)
             return
         await self._send(
             call.MeterValues(
-                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampled_value": values}]
+                evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampledValue": values}]
             )
         )
 
@@ -345,7 +345,7 @@ class ChargingStation201(Dialect):
             "value": sample.value,
             "context": context,
             "measurand": sample.measurand,
-            "unit_of_measure": {"unit": sample.unit},
+            "unitOfMeasure": {"unit": sample.unit},
         }
         if sample.phase is not None:
             entry["phase"] = sample.phase
@@ -503,7 +503,7 @@ class ChargingStation201(Dialect):
                 await self._send(
                     call.MeterValues(
                         evse_id=one.evse_id,
-                        meter_value=[{"timestamp": self.station.stamp(reading), "sampled_value": values}],
+                        meter_value=[{"timestamp": self.station.stamp(reading), "sampledValue": values}],
                     )
                 )
         elif message == MessageTriggerEnumType.transaction_event:

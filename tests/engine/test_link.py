@@ -70,3 +70,18 @@ async def test_offline_the_station_charges_on_and_delivers_its_queued_transactio
         (stop,) = rig.payloads("StopTransaction")
         (meter,) = rig.payloads("MeterValues")
         assert stop["transactionId"] == meter["transactionId"] == start_answer["transactionId"]
+
+
+async def test_a_station_that_never_reached_its_csms_samples_a_transaction_started_offline() -> None:
+    async with bench(V16, start=False, config_keys={"AllowOfflineTxForUnknownId": "true"}) as rig:
+        station = rig.station
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-NEW")
+        await rig.step(120)  # MeterValueSampleInterval 60, counted from the start of the transaction
+        assert station.outbox.actions == ["StartTransaction", "MeterValues", "MeterValues"]
+        station.start()
+        await settle()
+        sent = [w[2] for w in rig.wire() if w[:2] == ("->", "CALL")]
+        assert sent[:4] == ["BootNotification", "StartTransaction", "MeterValues", "MeterValues"]
+        stamps = [p["meterValue"][0]["timestamp"] for p in rig.payloads("MeterValues")]
+        assert stamps == ["2027-01-15T08:01:00.000Z", "2027-01-15T08:02:00.000Z"], "stamped when sampled"
