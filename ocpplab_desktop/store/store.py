@@ -202,31 +202,42 @@ class Store:
 
     def end_crashed_sessions(self) -> list[int]:
         """End the sessions whose recorder is gone, at the time of their last frame; returns their ids."""
-        now = datetime.now(UTC)
-        open_sessions = self._db.query(
-            f"SELECT id, pid, host, last_seen, started_at, escaped FROM {SESSIONS.name} "
-            "WHERE ended_at IS NULL ORDER BY id"
-        )
-        crashed = [
-            restore_row(row)
-            for row in open_sessions
-            if not recorder_alive(row["pid"], row["host"], row["last_seen"], now)
-        ]
-        if not crashed:
+        if not self._crashed_sessions():  # the usual case, found without taking the write lock
             return []
-        with self._writing(), self._db.atomic():
-            for row in crashed:
-                last_frame = self._db.execute(
-                    f"SELECT ts FROM {FRAMES.name} WHERE session_id = ? ORDER BY id DESC LIMIT 1", [row["id"]]
-                ).fetchone()
-                ended_at = last_frame[0] if last_frame else row["last_seen"] or row["started_at"]
-                self._db.execute(
-                    f"UPDATE {SESSIONS.name} SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
-                    [ended_at, EndReason.CRASH.value, row["id"]],
-                )
+        with self._writing():
+            # Decide again holding the write lock: a recorder may have just renewed its sign of life.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                crashed = self._crashed_sessions()
+                for row in crashed:
+                    last_frame = self._db.execute(
+                        f"SELECT ts FROM {FRAMES.name} WHERE session_id = ? ORDER BY id DESC LIMIT 1", [row["id"]]
+                    ).fetchone()
+                    self._db.execute(
+                        f"UPDATE {SESSIONS.name} SET ended_at = ?, end_reason = ? WHERE id = ?",
+                        [
+                            last_frame[0] if last_frame else row["last_seen"] or row["started_at"],
+                            EndReason.CRASH.value,
+                            row["id"],
+                        ],
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.conn.rollback()
+                raise
         for row in crashed:
             log.warning("session %d was left open by a program that is gone: ended as a crash", row["id"])
         return [row["id"] for row in crashed]
+
+    def _crashed_sessions(self) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        rows = self._db.query(
+            f"SELECT id, pid, host, last_seen, started_at, escaped FROM {SESSIONS.name} "
+            "WHERE ended_at IS NULL ORDER BY id"
+        )
+        return [
+            row for row in map(restore_row, rows) if not recorder_alive(row["pid"], row["host"], row["last_seen"], now)
+        ]
 
     def add_station(self, session_id: int, config: StationConfig) -> None:
         """Record a station's configuration; adding the same station id again replaces it."""
