@@ -91,8 +91,7 @@ def _list_row(info: SessionInfo) -> tuple[str, ...]:
 
 
 def _state(info: SessionInfo) -> str:
-    """recording (by a program still running), crashed (its recorder was gone; it ends at its last frame),
-    imported or ended."""
+    """recording (by a program still running), crashed (ended at its last frame), imported or ended."""
     if info.crashed:
         return "crashed"
     if info.ended_at is None:

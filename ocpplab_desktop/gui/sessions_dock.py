@@ -44,6 +44,7 @@ from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
 from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.store.errors import ExportCancelled, StoreError
+from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.store import SessionInfo, Store
 
 COLUMNS = ("Started", "Duration", "Stations", "Frames", "Name")
@@ -106,6 +107,16 @@ def _duration_cell(info: SessionInfo, running: bool) -> tuple[str, str]:
             f"the program recording it ended without closing it; it ends at its last frame, {info.ended_at} UTC",
         )
     return format_elapsed(info.duration_s), ""
+
+
+def _recording_problem(recorder: SessionRecorder | None) -> str | None:
+    """What to tell the user while the recorder cannot write; None while it can."""
+    if recorder is None or not recorder.status.failing:
+        return None
+    return (
+        f"Recording is failing: {recorder.status.reason}. {recorder.pending:,} events are held in memory and "
+        "will be written, in order, as soon as the database can be written again."
+    )
 
 
 def _cell(text: str, session_id: int, tooltip: str = "") -> QStandardItem:
@@ -198,14 +209,10 @@ class SessionsDock(QWidget):
 
     def check_recording(self) -> None:
         """Show whether the recorder can write; a change also goes to the status bar, once."""
-        recorder = self.lab.recorder
-        status = recorder.status if recorder is not None else None
-        failing = status is not None and status.failing
-        if failing and status is not None:
-            self.recording_problem.setText(
-                f"Recording is failing: {status.reason}. {recorder.pending if recorder else 0:,} events are "
-                "held in memory and will be written, in order, as soon as the database can be written again."
-            )
+        problem = _recording_problem(self.lab.recorder)
+        if problem is not None:
+            self.recording_problem.setText(problem)
+        failing = problem is not None
         if failing == self._recording_failing:
             return
         self._recording_failing = failing
