@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,6 +123,10 @@ class Lab:
         url = config.csms_url or self.csms_url
         if url is None:
             raise ValueError(f"station {config.id}: no CSMS URL and no embedded CSMS running")
+        options = options or StationOptions()
+        if options.journal is None and self.store is not None:
+            # Transaction messages queued offline survive a crash or a restart of the lab.
+            options = replace(options, journal=self.store)
         station = Station(config, bus=self.bus, clock=self.clock, url=url, options=options)
         self.stations[config.id] = station
         if self.store is not None and self.session_id is not None:

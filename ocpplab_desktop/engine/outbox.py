@@ -7,24 +7,60 @@ the current status is sent after the reconnect instead. A transaction message th
 answers with a CALLERROR, or not at all, is sent again after the retry interval times the
 transmissions so far, up to the configured number of transmissions (1.6 section 3.7.1
 TransactionMessageAttempts/RetryInterval, 2.0.1 E13 MessageAttempts/MessageAttemptInterval).
+
+With a journal (the session database), every transaction message that waits for the link is
+written there before it counts as queued, and deleted once the CSMS has answered it, so a station
+restarted after a crash or a quit finds its queue again and delivers it in order after its next
+boot. Online, messages leave at once and the journal is not touched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
+from ocpplab_desktop.protocol.station_port import Fill
 
-Payload = dict[str, Any] | Callable[[], dict[str, Any]]
+Payload = dict[str, Any]
 AnswerHook = Callable[[dict[str, Any]], None]
+
+
+class JournalRow(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def payload(self) -> str: ...
+
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+class Journal(Protocol):
+    """Where queued transaction messages are kept across restarts (`store.Store` is one)."""
+
+    def outbox_append(self, station_id: str, action: str, payload: str, meta: dict[str, Any]) -> int: ...
+
+    def outbox_update(self, row_id: int, payload: str | None = None, meta: dict[str, Any] | None = None) -> None: ...
+
+    def outbox_delete(self, row_id: int) -> None: ...
+
+    def outbox_pending(self, station_id: str) -> Sequence[JournalRow]: ...
 
 
 class OutboxHost(Protocol):
     """What the outbox needs of its station."""
+
+    @property
+    def id(self) -> str: ...
 
     @property
     def online(self) -> bool:
@@ -61,13 +97,17 @@ class Outgoing:
     """Transmissions so far: a transaction message the CSMS failed is sent again."""
     validate: bool = True
     """Check the payload against the action's schema before it leaves (payloads from outside the dialect)."""
+    fill: Fill | None = None
+    row: int | None = None
+    """Its row in the journal, while it is kept there."""
 
 
 class Outbox:
     """Queued CALLs of one station and the loop that sends them."""
 
-    def __init__(self, host: OutboxHost) -> None:
+    def __init__(self, host: OutboxHost, journal: Journal | None = None) -> None:
         self.host = host
+        self.journal = journal
         self._queue: deque[Outgoing] = deque()
         self._wake = asyncio.Event()
         self._accepted = asyncio.Event()
@@ -88,6 +128,7 @@ class Outbox:
         transactional: bool = False,
         on_answer: AnswerHook | None = None,
         validate: bool = True,
+        fill: Fill | None = None,
     ) -> asyncio.Future[dict[str, Any]]:
         """Queue a CALL now, in order, and return the future of its answer.
 
@@ -98,7 +139,10 @@ class Outbox:
             why = "not accepted by the CSMS" if self.host.connected else "offline"
             raise NotConnected(f"{action} not sent: {why}")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._queue.append(Outgoing(action, payload, future, transactional, on_answer, validate=validate))
+        item = Outgoing(action, payload, future, transactional, on_answer, validate=validate, fill=fill)
+        if transactional and not self.host.online:
+            self._keep(item)  # durable before it counts as queued
+        self._queue.append(item)
         self._wake.set()
         return future
 
@@ -112,6 +156,7 @@ class Outbox:
         kept: deque[Outgoing] = deque()
         for item in self._queue:
             if item.transactional:
+                self._keep(item)
                 kept.append(item)
             elif not item.future.done():
                 item.future.set_exception(NotConnected(f"{item.action} not sent: offline"))
@@ -126,8 +171,9 @@ class Outbox:
                 await self._wake.wait()
                 continue
             item = self._queue[0]
-            if callable(item.payload):
-                item.payload = item.payload()
+            if item.fill is not None:
+                item.payload = _filled(item.payload, item.fill)
+                item.fill = None
             try:
                 item.sent += 1
                 result = await self.host.call(item.action, item.payload, validate=item.validate)
@@ -165,9 +211,82 @@ class Outbox:
         item = self._queue.popleft()
         if item.on_answer is not None and not isinstance(outcome, Exception):
             item.on_answer(outcome)
-        if item.future.done():
+        if not item.future.done():
+            if isinstance(outcome, Exception):
+                item.future.set_exception(outcome)
+            else:
+                item.future.set_result(outcome)
+        if item.row is not None and self.journal is not None:
+            self._settle_dependents(item)
+            self.journal.outbox_delete(item.row)
+
+    # --- the journal ---------------------------------------------------------------------------
+    def _keep(self, item: Outgoing) -> None:
+        """Write a transaction message to the journal (once); a field still to be filled is noted
+        with the row of the message that will supply it."""
+        if self.journal is None or item.row is not None:
             return
-        if isinstance(outcome, Exception):
-            item.future.set_exception(outcome)
-        else:
-            item.future.set_result(outcome)
+        meta: dict[str, Any] = {}
+        payload = item.payload
+        if item.fill is not None:
+            source = next((q for q in self._queue if q.future is item.fill.source), None)
+            if source is not None and source.row is not None:
+                meta["fill"] = {"field": item.fill.field, "key": item.fill.key, "default": item.fill.default,
+                                "from_row": source.row}  # fmt: skip
+            else:  # its source has been answered (or given up): the value is known now
+                payload = item.payload = _filled(payload, item.fill)
+                item.fill = None
+        item.row = self.journal.outbox_append(self.host.id, item.action, json.dumps(payload), meta)
+
+    def _settle_dependents(self, source: Outgoing) -> None:
+        """`source` left the queue: messages in the journal waiting for a field of its answer get it now,
+        so a restart after this moment still sends them right."""
+        assert self.journal is not None
+        for item in self._queue:
+            if item.fill is not None and item.fill.source is source.future and item.row is not None:
+                item.payload = _filled(item.payload, item.fill)
+                item.fill = None
+                self.journal.outbox_update(item.row, payload=json.dumps(item.payload), meta={})
+
+    def restore(self) -> int:
+        """Queue again what the journal kept for this station (after a restart); returns how many."""
+        if self.journal is None:
+            return 0
+        loop = asyncio.get_running_loop()
+        by_row: dict[int, Outgoing] = {}
+        for row in self.journal.outbox_pending(self.host.id):
+            future: asyncio.Future[dict[str, Any]] = loop.create_future()
+            future.add_done_callback(_nobody_waits)
+            fill = None
+            spec = row.meta.get("fill")
+            if spec and spec.get("from_row") in by_row:
+                fill = Fill(spec["field"], by_row[spec["from_row"]].future, spec["key"], spec.get("default"))
+            elif spec:  # its source was answered before the restart, but the row kept no value
+                fill = Fill(spec["field"], _failed(loop), spec["key"], spec.get("default"))
+            item = Outgoing(row.action, json.loads(row.payload), future, True, validate=False, fill=fill, row=row.id)
+            by_row[row.id] = item
+            self._queue.append(item)
+        if by_row:
+            self._wake.set()
+        return len(by_row)
+
+
+def _filled(payload: dict[str, Any], fill: Fill) -> dict[str, Any]:
+    """The payload with the field that the source's answer supplies (or its default)."""
+    source = fill.source
+    value = fill.default
+    if source.done() and not source.cancelled() and source.exception() is None:
+        value = source.result().get(fill.key, fill.default)
+    return payload if value is None else {**payload, fill.field: value}
+
+
+def _nobody_waits(future: asyncio.Future[Any]) -> None:
+    """A restored message's answer has no reader; a failure is noted by the outbox, not left unread."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _failed(loop: asyncio.AbstractEventLoop) -> asyncio.Future[dict[str, Any]]:
+    future: asyncio.Future[dict[str, Any]] = loop.create_future()
+    future.cancel()
+    return future

@@ -27,7 +27,7 @@ from ocpplab_desktop.engine.authorization import OFFLINE, Authorizer
 from ocpplab_desktop.engine.link import Backoff, Link, Transport, WebSocketTransport
 from ocpplab_desktop.engine.metering import Metering
 from ocpplab_desktop.engine.operations import Operations
-from ocpplab_desktop.engine.outbox import AnswerHook, Outbox, Payload
+from ocpplab_desktop.engine.outbox import AnswerHook, Journal, Outbox, Payload
 from ocpplab_desktop.engine.transactions import Transactions
 from ocpplab_desktop.engine.user_actions import UserActions
 from ocpplab_desktop.model.auth_cache import AuthCache
@@ -43,6 +43,7 @@ from ocpplab_desktop.protocol.endpoint import Endpoint
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Side
 from ocpplab_desktop.protocol.rpc import IdSource
+from ocpplab_desktop.protocol.station_port import Fill
 from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class StationOptions:
     ev: EvProfile | None = None  # the car that plugs in; default: one that fits the connector
     transport: Transport = field(default_factory=WebSocketTransport)
     message_ids: IdSource | None = None  # default: uuid4
+    journal: Journal | None = None  # keeps queued transaction messages across restarts (the session database)
 
 
 class Station:
@@ -113,7 +115,8 @@ class Station:
         self.call = self.endpoint.call_raw
         """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)
-        self.outbox = Outbox(self)
+        self.outbox = Outbox(self, self.options.journal)
+        self._restored = False
         self.link = Link(self, self.options.transport, self.options.backoff)
         self.authorizer = Authorizer(
             settings=lambda: self.dialect.auth_settings,
@@ -146,6 +149,11 @@ class Station:
     def start(self) -> None:
         """Switch the station on: connect (reconnecting with back-off), boot, run its timers."""
         self.link.wanted.set()
+        if not self._restored:
+            self._restored = True
+            restored = self.outbox.restore()
+            if restored:
+                self.note("outbox", f"{restored} transaction message(s) kept from before the restart are queued")
         if self._run_task is None or self._run_task.done():
             self.link.stopping = False
             self._run_task = asyncio.get_running_loop().create_task(self.link.run(), name=f"station {self.id}")
@@ -261,9 +269,12 @@ class Station:
         transactional: bool = False,
         on_answer: AnswerHook | None = None,
         validate: bool = True,
+        fill: Fill | None = None,
     ) -> asyncio.Future[dict[str, Any]]:
         """Put a CALL in the outbox now, in order, and return the future of its answer."""
-        return self.outbox.put(action, payload, transactional=transactional, on_answer=on_answer, validate=validate)
+        return self.outbox.put(
+            action, payload, transactional=transactional, on_answer=on_answer, validate=validate, fill=fill
+        )
 
     def retry_policy(self) -> tuple[int, int]:
         return self.dialect.transaction_retry

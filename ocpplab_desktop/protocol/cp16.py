@@ -7,6 +7,7 @@ been sent, as 1.6 section 5 expects ("the Charge Point SHALL respond ... and the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,7 @@ from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import Sample
-from ocpplab_desktop.protocol.station_port import StationPort
+from ocpplab_desktop.protocol.station_port import Fill, StationPort
 
 VERSION = OcppVersion.V16
 
@@ -48,6 +49,14 @@ class _TransactionRef:
     """A 1.6 transaction's id, None until the StartTransaction.conf assigns it (maybe after going offline)."""
 
     id: int | None = None
+    start: asyncio.Future[dict[str, Any]] | None = None
+    """The StartTransaction's answer, which assigns the id."""
+
+    def fill(self, default: int | None) -> Fill | None:
+        """How a message queued behind the StartTransaction gets the id, if it is not known yet."""
+        if self.id is not None or self.start is None:
+            return None
+        return Fill("transactionId", self.start, "transactionId", default)
 
 
 class ChargePoint16(Dialect):
@@ -173,7 +182,7 @@ class ChargePoint16(Dialect):
             if self._transactions.get(c.number16) is ref:  # not if it ended while the start was queued
                 c.tx_id = str(ref.id)
 
-        answer = self._queue(
+        answer = ref.start = self._queue(
             call.StartTransaction(
                 connector_id=c.number16,
                 id_tag=c.token or "",
@@ -195,17 +204,17 @@ class ChargePoint16(Dialect):
         ref = self._transactions.pop(c.number16, None) or _TransactionRef(int(c.tx_id) if c.tx_id else None)
         timestamp = self.station.now_iso()
         data = [self._meter_value(reading, "Transaction.End", self.keys.get_list("StopTxnSampledData"))]
-        return self._queue_when_due(
-            "StopTransaction",
-            lambda: call.StopTransaction(
-                meter_stop=round(reading.energy_wh),
-                timestamp=timestamp,
-                # 0 only if the CSMS never took the StartTransaction (it failed every attempt).
-                transaction_id=ref.id if ref.id is not None else 0,
-                reason=reason,
-                id_tag=token,
-                transaction_data=data,
-            ),
+        stop = call.StopTransaction(
+            meter_stop=round(reading.energy_wh),
+            timestamp=timestamp,
+            # 0 only if the CSMS never took the StartTransaction (it failed every attempt).
+            transaction_id=ref.id if ref.id is not None else 0,
+            reason=reason,
+            id_tag=token,
+            transaction_data=data,
+        )
+        return self.station.enqueue(
+            "StopTransaction", to_wire(stop), transactional=True, validate=False, fill=ref.fill(default=0)
         )
 
     async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
@@ -216,18 +225,15 @@ class ChargePoint16(Dialect):
     async def _send_meter_values(self, c: Connector, values: list[dict[str, Any]]) -> None:
         # The one message a charging station sends every few seconds: built in wire form directly.
         ref = self._transactions.get(c.number16) if c.tx_started else None
+        payload: dict[str, Any] = {"connectorId": c.number16, "meterValue": values}
         if ref is None:
-            payload = {"connectorId": c.number16, "meterValue": values}
             await self.station.send("MeterValues", payload, validate=False)
             return
         # Part of the transaction (1.6 section 4.7): queued while offline, sent with the id that the
         # StartTransaction before it gets, even if that was queued too.
-        await self.station.enqueue(
-            "MeterValues",
-            lambda: {"connectorId": c.number16, "transactionId": ref.id, "meterValue": values},
-            transactional=True,
-            validate=False,
-        )
+        if ref.id is not None:
+            payload["transactionId"] = ref.id
+        await self.station.enqueue("MeterValues", payload, transactional=True, validate=False, fill=ref.fill(None))
 
     @property
     def aligned_interval(self) -> int:

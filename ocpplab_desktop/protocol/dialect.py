@@ -197,11 +197,6 @@ class Dialect(ABC):
             type(payload).__name__, to_wire(payload), transactional=True, on_answer=on_answer, validate=False
         )
 
-    def _queue_when_due(self, action: str, build: Callable[[], Any]) -> asyncio.Future[dict[str, Any]]:
-        """A transaction message whose payload is built when it leaves the outbox, not when it is queued:
-        it can then carry an id the CSMS assigns to a message queued before it."""
-        return self.station.enqueue(action, lambda: to_wire(build()), transactional=True, validate=False)
-
     # --- CALLs both versions answer alike ------------------------------------------------------
     @on("ClearCache")
     def on_clear_cache(self, **_: Any) -> Any:

@@ -9,11 +9,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.meter import MeterReading
+
+
+@dataclass(frozen=True)
+class Fill:
+    """A field of a queued payload that an earlier message's answer supplies when it leaves.
+
+    1.6 section 4.7: the MeterValues and StopTransaction of a transaction started offline carry the
+    transactionId that the StartTransaction.conf, queued before them, assigns. `source` is that
+    earlier message's answer; `default` is used when it failed for good.
+    """
+
+    field: str
+    source: asyncio.Future[dict[str, Any]]
+    key: str
+    default: Any = None
 
 
 class StationPort(Protocol):
@@ -40,7 +56,7 @@ class StationPort(Protocol):
     async def send(
         self,
         action: str,
-        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        payload: dict[str, Any],
         *,
         transactional: bool = False,
         on_answer: Callable[[dict[str, Any]], None] | None = None,
@@ -48,18 +64,18 @@ class StationPort(Protocol):
     ) -> dict[str, Any]:
         """Send a CALL through the station's outbox (in order, after boot) and return the answer.
 
-        A callable payload is built when the CALL is first sent; `on_answer` runs with the answer
-        before the next CALL leaves."""
+        `on_answer` runs with the answer before the next CALL leaves."""
         ...
 
     def enqueue(
         self,
         action: str,
-        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        payload: dict[str, Any],
         *,
         transactional: bool = False,
         on_answer: Callable[[dict[str, Any]], None] | None = None,
         validate: bool = True,
+        fill: Fill | None = None,
     ) -> asyncio.Future[dict[str, Any]]:
         """Put a CALL in the outbox now, in order, and return the future of its answer."""
         ...

@@ -6,6 +6,8 @@ Its host is a scripted station: it answers each CALL from a list and sleeps on a
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +17,13 @@ from ocpplab_desktop.engine.outbox import Outbox
 from ocpplab_desktop.engine.station import sleep_sim
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.protocol.errors import CallErrorReceived, NotConnected
+from ocpplab_desktop.protocol.station_port import Fill
+from ocpplab_desktop.store.store import Store
 
 
 class ScriptedHost:
     def __init__(self, answers: list[dict[str, Any] | Exception] | None = None, attempts: int = 3, interval: int = 10):
+        self.id = "CP"
         self.online = False
         self.connected = False
         self.answers = list(answers or [])
@@ -109,14 +114,70 @@ async def test_a_failed_transaction_message_is_retried_after_interval_times_tran
     task.cancel()
 
 
-async def test_a_payload_built_when_due_sees_what_the_previous_answer_set() -> None:
+async def test_a_field_filled_from_an_earlier_answer_gets_the_value_that_answer_set() -> None:
     host = ScriptedHost([{"transactionId": 42}, {}])
     host.online = True
     outbox = Outbox(host)
-    assigned: dict[str, int] = {}
-    outbox.put("StartTransaction", {}, transactional=True, on_answer=lambda a: assigned.update(id=a["transactionId"]))
-    outbox.put("StopTransaction", lambda: {"transactionId": assigned["id"]}, transactional=True)
+    start = outbox.put("StartTransaction", {}, transactional=True)
+    outbox.put(
+        "StopTransaction", {"meterStop": 5}, transactional=True, fill=Fill("transactionId", start, "transactionId", 0)
+    )
     outbox.resume()
     task = await running(outbox)
-    assert host.sent[1][1] == {"transactionId": 42}
+    assert host.sent[1][1] == {"meterStop": 5, "transactionId": 42}
     task.cancel()
+
+
+async def test_offline_messages_are_kept_in_the_journal_and_a_restarted_outbox_sends_them_with_filled_ids(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "journal.db"
+    with Store(db) as store:
+        host = ScriptedHost()
+        outbox = Outbox(host, store)
+        start = outbox.put("StartTransaction", {"connectorId": 1}, transactional=True)
+        outbox.put(
+            "MeterValues", {"connectorId": 1}, transactional=True, fill=Fill("transactionId", start, "transactionId")
+        )
+        outbox.put(
+            "StopTransaction",
+            {"meterStop": 9},
+            transactional=True,
+            fill=Fill("transactionId", start, "transactionId", 0),
+        )
+        kept = store.outbox_pending("CP")
+        assert [row.action for row in kept] == ["StartTransaction", "MeterValues", "StopTransaction"]
+        assert kept[2].meta["fill"]["from_row"] == kept[0].id, "durable before it counts as queued"
+    # The process ends here (nothing was sent); a new one opens the same database.
+    with Store(db) as store:
+        host = ScriptedHost([{"transactionId": 77}, {}, {}])
+        outbox = Outbox(host, store)
+        assert outbox.restore() == 3
+        host.online = True
+        outbox.resume()
+        task = await running(outbox)
+        assert [(a, p.get("transactionId")) for a, p, _ in host.sent] == [
+            ("StartTransaction", None), ("MeterValues", 77), ("StopTransaction", 77)
+        ]  # fmt: skip
+        assert store.outbox_pending("CP") == [], "each row is deleted once the CSMS has answered it"
+        task.cancel()
+
+
+async def test_once_the_start_is_answered_the_kept_stop_carries_the_id_even_if_the_process_dies(tmp_path: Path) -> None:
+    db = tmp_path / "journal.db"
+    with Store(db) as store:
+        host = ScriptedHost([{"transactionId": 31}, NotConnected("link lost")])
+        outbox = Outbox(host, store)
+        start = outbox.put("StartTransaction", {}, transactional=True)
+        outbox.put(
+            "StopTransaction",
+            {"meterStop": 1},
+            transactional=True,
+            fill=Fill("transactionId", start, "transactionId", 0),
+        )
+        host.online = True
+        outbox.resume()
+        task = await running(outbox)  # the start is answered; the stop's send fails: still queued
+        (row,) = store.outbox_pending("CP")
+        assert row.action == "StopTransaction" and json.loads(row.payload)["transactionId"] == 31
+        task.cancel()
