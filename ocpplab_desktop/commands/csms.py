@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import signal
 from pathlib import Path
 
@@ -62,11 +63,15 @@ async def _serve(host: str, port: int, db: Path) -> int:
     lab.bus.subscribe(printer)
     printer.start()
     try:
-        await lab.start()
-        assert lab.csms is not None  # csms_port is not None
-        if port and lab.csms.port != port:
-            # Taken between the check and the start: the lab moved to a free port, which this command must not.
-            raise CommandError(f"port {port} on {host} was taken as the CSMS started; choose another with --port")
+        try:
+            await lab.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            # Taken between the check and the start: this command never moves to another port.
+            raise CommandError(
+                f"port {port} on {host} was taken as the CSMS started; choose another with --port"
+            ) from None
         printer.say(f"mock CSMS listening on {lab.csms_url}/<stationId>  (Ctrl+C to stop)")
         await _until_stopped()
     finally:

@@ -40,13 +40,17 @@ class Lab:
         csms_port: int | None = 9000,
         session_name: str = "lab session",
         session_source: SessionSource = SessionSource.LAB,
+        csms_port_fallback: bool = False,
     ) -> None:
+        """`csms_port_fallback`: when `csms_port` is taken, listen on a free port instead of failing
+        (the window's default port only: a port the user asked for is the one stations will use)."""
         self.bus = EventBus()
         self.clock = SimClock(speed=speed)
         self.tick_s = tick_s
         self.stations: dict[str, Station] = {}
         self.csms: MockCsms | None = None
         self._csms_host, self._csms_port = csms_host, csms_port
+        self._csms_port_fallback = csms_port_fallback
         self.db_path = Path(db_path) if db_path is not None else None
         self.store: Store | None = None
         self.recorder: SessionRecorder | None = None
@@ -73,7 +77,7 @@ class Lab:
         try:
             await csms.start()
         except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
+            if exc.errno != errno.EADDRINUSE or not self._csms_port_fallback:
                 raise
             # The preferred port is taken (another lab, another CSMS): take any free one.
             log.warning("port %s is taken; the embedded CSMS uses a free port instead", self._csms_port)

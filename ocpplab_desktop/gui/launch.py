@@ -175,7 +175,7 @@ async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_p
 
     if startup_problem is not None or db is None:
         return startup_failed(startup_problem or "no session database")
-    lab = Lab(db_path=db, csms_port=port, session_name="desktop lab")
+    lab = Lab(db_path=db, csms_port=port, session_name="desktop lab", csms_port_fallback=True)
     try:
         await lab.start()
     except (OSError, StoreError) as exc:
