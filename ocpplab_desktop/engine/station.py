@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ocpplab_desktop.engine.authorization import OFFLINE, Authorizer
@@ -232,16 +233,32 @@ class Station:
             self.arm_aligned()
 
     def _meter_due(self, c: Connector) -> None:
+        # Queued from the timer itself, no task per sample: a fleet sends thousands a second.
         if c.tx_started:
             reading = self.reading(c)
-            self.spawn_quiet(self.dialect.meter_values(c, reading))
+            self._queued_quietly(partial(self.dialect.meter_values, c, reading))
             self.metering.publish(c, reading, on_wire=True)
 
     def _aligned_due(self) -> None:
         if not self.online:
             return
         for c in self.connectors:
-            self.spawn_quiet(self.dialect.aligned_values(c, self.reading(c)))
+            self._queued_quietly(partial(self.dialect.aligned_values, c, self.reading(c)))
+
+    def _queued_quietly(self, queue: Callable[[], asyncio.Future[dict[str, Any]] | None]) -> None:
+        """Queue a periodic message whose failure (offline, CALLERROR, no answer) is only worth a note."""
+        try:
+            answer = queue()
+        except NotConnected as exc:
+            self.note("send_failed", str(exc))
+            return
+        if answer is not None:
+            answer.add_done_callback(self._note_failure)
+
+    def _note_failure(self, answer: asyncio.Future[dict[str, Any]]) -> None:
+        failure = None if answer.cancelled() else answer.exception()
+        if failure is not None:
+            self.note("send_failed" if isinstance(failure, QUIET_FAILURES) else "error", str(failure))
 
     def _ev_full(self, c: Connector) -> None:
         self.spawn(self.changed(c, "ev_full"))

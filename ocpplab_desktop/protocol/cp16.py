@@ -217,23 +217,24 @@ class ChargePoint16(Dialect):
             "StopTransaction", to_wire(stop), transactional=True, validate=False, fill=ref.fill(default=0)
         )
 
-    async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
-        await self._send_meter_values(
+    def meter_values(
+        self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic"
+    ) -> asyncio.Future[dict[str, Any]]:
+        return self._queue_meter_values(
             c, [self._meter_value(reading, context, self.keys.get_list("MeterValuesSampledData"))]
         )
 
-    async def _send_meter_values(self, c: Connector, values: list[dict[str, Any]]) -> None:
+    def _queue_meter_values(self, c: Connector, values: list[dict[str, Any]]) -> asyncio.Future[dict[str, Any]]:
         # The one message a charging station sends every few seconds: built in wire form directly.
         ref = self._transactions.get(c.number16) if c.tx_started else None
         payload: dict[str, Any] = {"connectorId": c.number16, "meterValue": values}
         if ref is None:
-            await self.station.send("MeterValues", payload, validate=False)
-            return
+            return self.station.enqueue("MeterValues", payload, validate=False)
         # Part of the transaction (1.6 section 4.7): queued while offline, sent with the id that the
         # StartTransaction before it gets, even if that was queued too.
         if ref.id is not None:
             payload["transactionId"] = ref.id
-        await self.station.enqueue("MeterValues", payload, transactional=True, validate=False, fill=ref.fill(None))
+        return self.station.enqueue("MeterValues", payload, transactional=True, validate=False, fill=ref.fill(None))
 
     @property
     def aligned_interval(self) -> int:
@@ -243,12 +244,12 @@ class ChargePoint16(Dialect):
     def ping_interval(self) -> int:
         return self.keys.get_int("WebSocketPingInterval")
 
-    async def aligned_values(self, c: Connector, reading: MeterReading) -> None:
+    def aligned_values(self, c: Connector, reading: MeterReading) -> asyncio.Future[dict[str, Any]] | None:
         """Clock-aligned MeterValues (1.6 section 3.16.2, ClockAlignedDataInterval/MeterValuesAlignedData)."""
         measurands = self.keys.get_list("MeterValuesAlignedData")
         if not measurands:
-            return
-        await self._send_meter_values(c, [self._meter_value(reading, "Sample.Clock", measurands)])
+            return None
+        return self._queue_meter_values(c, [self._meter_value(reading, "Sample.Clock", measurands)])
 
     def _meter_value(self, reading: MeterReading, context: str, measurands: list[str]) -> dict[str, Any]:
         return {

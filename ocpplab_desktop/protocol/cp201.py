@@ -7,6 +7,7 @@ Started/Updated/Ended, a seqNo per transaction and the trigger reason of each ch
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Awaitable
@@ -303,37 +304,36 @@ class ChargingStation201(Dialect):
         self._seq_no.pop(c.tx_id or "", None)
         return answer
 
-    async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None:
+    def meter_values(
+        self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic"
+    ) -> asyncio.Future[dict[str, Any]]:
         if c.tx_id is not None and c.tx_started:
             # E02: during a transaction, periodic samples travel in TransactionEvent Updated.
-            await self._send(
+            return self._queue(
                 self._tx_event(
                     c, TransactionEventEnumType.updated, TriggerReasonEnumType.meter_value_periodic, reading, context
-                ),
-                transactional=True,
+                )
             )
-            return
         values = self.sampled_values(reading, context, self.measurands("TxUpdatedMeasurands"))
-        await self._send(
+        return self._enqueue(
             call.MeterValues(
                 evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampledValue": values}]
             )
         )
 
-    async def aligned_values(self, c: Connector, reading: MeterReading) -> None:
+    def aligned_values(self, c: Connector, reading: MeterReading) -> asyncio.Future[dict[str, Any]] | None:
         """Clock-aligned values (part 2, J01): in a transaction as TransactionEvent, else MeterValues."""
         measurands = self.measurands("Measurands", "AlignedDataCtrlr")
         if not measurands:
-            return
+            return None
         values = self.sampled_values(reading, "Sample.Clock", measurands)
         if c.tx_started and c.tx_id is not None:
             event = self._tx_event(
                 c, TransactionEventEnumType.updated, TriggerReasonEnumType.meter_value_clock, None, ""
             )
             event.meter_value = [{"timestamp": self.station.stamp(reading), "sampledValue": values}]
-            await self._send(event, transactional=True)
-            return
-        await self._send(
+            return self._queue(event)
+        return self._enqueue(
             call.MeterValues(
                 evse_id=c.evse_id, meter_value=[{"timestamp": self.station.stamp(reading), "sampledValue": values}]
             )

@@ -142,10 +142,15 @@ class Dialect(ABC):
         """Queue the end of a transaction now; awaited, the CSMS's answer."""
 
     @abstractmethod
-    async def meter_values(self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic") -> None: ...
+    def meter_values(
+        self, c: Connector, reading: MeterReading, context: str = "Sample.Periodic"
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Queue the connector's sampled values now; the future is the CSMS's answer. NotConnected at
+        once when they are not part of a transaction and the station is offline."""
 
     @abstractmethod
-    async def aligned_values(self, c: Connector, reading: MeterReading) -> None: ...
+    def aligned_values(self, c: Connector, reading: MeterReading) -> asyncio.Future[dict[str, Any]] | None:
+        """Queue clock-aligned values now (None: none are configured)."""
 
     @abstractmethod
     def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:
@@ -188,6 +193,10 @@ class Dialect(ABC):
         return await self.station.send(
             action, to_wire(payload), transactional=transactional, on_answer=on_answer, validate=False
         )
+
+    def _enqueue(self, payload: Any) -> asyncio.Future[dict[str, Any]]:
+        """Queue a message that is not a transaction message; NotConnected at once while offline."""
+        return self.station.enqueue(type(payload).__name__, to_wire(payload), validate=False)
 
     def _queue(
         self, payload: Any, *, on_answer: Callable[[dict[str, Any]], None] | None = None
