@@ -1,1 +1,1 @@
-"""Sessions, frames, samples and events in SQLite, through sqlite-utils."""
+"""Sessions, frames, samples, events and the stations' persisted outbox in SQLite, through sqlite-utils."""
