@@ -22,6 +22,7 @@ from ocpplab_desktop.gui.sessions_dock import DURATION
 from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.store.liveness import HOST
 from ocpplab_desktop.store.rows import iso_utc
+from ocpplab_desktop.store.status import RecordingStatus
 
 TEMPLATE = "ac-22kw-wallbox"
 
@@ -46,6 +47,8 @@ def test_the_dock_says_while_recording_fails_and_why_and_nothing_is_lost(in_lab:
         dock.statusMessage.connect(messages.append)
         seen: list[Frame] = []
         lab.bus.subscribe(lambda event: seen.append(event) if isinstance(event, Frame) else None)
+        heard: list[RecordingStatus] = []
+        lab.bus.subscribe(lambda event: heard.append(event) if isinstance(event, RecordingStatus) else None)
         station = await add_registered(window, TEMPLATE)
 
         other = sqlite3.connect(lab.db_path, isolation_level=None)
@@ -63,6 +66,8 @@ def test_the_dock_says_while_recording_fails_and_why_and_nothing_is_lost(in_lab:
         await station.send("Heartbeat", {})
         await until(lambda: not dock.recording_problem.isVisible(), "the dock to show writing works again", 30)
         assert messages[-1] == "Recording works again; the held events are stored"
+        await until(lambda: len(heard) == 2, "the bus to hear of the recovery, on the window's loop")
+        assert [status.failing for status in heard] == [True, False]
 
         lab.recorder.flush()
         stored = list(lab.store.frames(lab.session_id or 0))
