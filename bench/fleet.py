@@ -160,9 +160,11 @@ async def lab_fleet(url: str, stations: int, seconds: float, db: Path) -> dict[s
     while sum(s.registration == "Accepted" for s in fleet) < stations and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     booted = sum(s.registration == "Accepted" for s in fleet)
-    for i, station in enumerate(fleet):
+    async def start_charging(i: int, station: Any) -> None:
         await station.act(1, 1, UserAction.PLUG_IN)
         await station.act(1, 1, UserAction.PRESENT_TOKEN, token=f"TAG-{i:05d}")
+
+    await asyncio.gather(*(start_charging(i, s) for i, s in enumerate(fleet)))
     await asyncio.sleep(3)  # let the starts settle into the once-a-second rhythm
 
     lags: list[float] = []
