@@ -161,6 +161,8 @@ async def lab_fleet(url: str, stations: int, seconds: float, db: Path) -> dict[s
         await asyncio.sleep(0.1)
     booted = sum(s.registration == "Accepted" for s in fleet)
     async def start_charging(i: int, station: Any) -> None:
+        # Cars arrive spread over a second, as they would over a day: samples run from each start.
+        await asyncio.sleep(i / len(fleet))
         await station.act(1, 1, UserAction.PLUG_IN)
         await station.act(1, 1, UserAction.PRESENT_TOKEN, token=f"TAG-{i:05d}")
 
