@@ -160,6 +160,7 @@ async def lab_fleet(url: str, stations: int, seconds: float, db: Path) -> dict[s
     while sum(s.registration == "Accepted" for s in fleet) < stations and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     booted = sum(s.registration == "Accepted" for s in fleet)
+
     async def start_charging(i: int, station: Any) -> None:
         # Cars arrive spread over a second, as they would over a day: samples run from each start.
         await asyncio.sleep(i / len(fleet))
