@@ -96,10 +96,6 @@ class Endpoint:
         self._expiry_at: float | None = None
         self._tasks = TaskSet(f"endpoint {station_id}", self._task_failed)
 
-    @property
-    def response_timeout(self) -> float:
-        return self.rpc.response_timeout
-
     # --- link lifecycle ------------------------------------------------------------
     @property
     def connected(self) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from ocpplab_desktop.model.events import EventBus
 from ocpplab_desktop.protocol.frame import Direction, Frame
@@ -121,9 +121,6 @@ class Pipeline:
     def remove(self, interceptor: Interceptor) -> None:
         if interceptor in self.interceptors:
             self.interceptors.remove(interceptor)
-
-    def find(self, kind: type[Any]) -> list[Any]:
-        return [x for x in self.interceptors if isinstance(x, kind)]
 
     def outbound(self, frame: Frame) -> None:
         self._out(0, frame)
