@@ -13,13 +13,17 @@ threads, and the event loop's thread alone: the one that bounds a fleet), peak R
 p50/p99, event-loop lag p50/p99 (how late a 20 ms ticker wakes), and the bytes the session
 database grew by per station-hour; for the CSMS process its CPU and peak RSS.
 
-  uv run python bench/fleet.py [--stations 1000] [--seconds 30] [--csms library|lab]
+  uv run python bench/fleet.py [--stations 1000] [--seconds 30] [--csms library|lab] [--profile FILE]
+
+With --profile the event loop's thread is run under cProfile during the measured window (which
+makes it about twice as slow: read the call counts and the shares, not the figures).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import resource
@@ -40,7 +44,7 @@ LAG_TICK_S = 0.02
 
 def usage() -> dict[str, float]:
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return {"cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024}
+    return {"cpu_s": ru.ru_utime + ru.ru_stime, "sys_s": ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -127,7 +131,7 @@ async def _until_signalled() -> None:
 
 
 # --- the station side ----------------------------------------------------------------------------
-async def lab_fleet(url: str, stations: int, seconds: float, db: Path) -> dict[str, Any]:
+async def lab_fleet(url: str, stations: int, seconds: float, db: Path, profile: str | None = None) -> dict[str, Any]:
     from ocpplab_desktop.engine.lab import Lab
     from ocpplab_desktop.engine.station import StationOptions
     from ocpplab_desktop.model.connector import UserAction
@@ -184,13 +188,21 @@ async def lab_fleet(url: str, stations: int, seconds: float, db: Path) -> dict[s
     charging = sum(s.connectors[0].reported == "Charging" for s in fleet)
     size0 = db_bytes(db)
     lag_task = asyncio.ensure_future(ticker())
-    cpu0, loop_cpu0 = usage()["cpu_s"], time.thread_time()
+    before = usage()
+    cpu0, sys0, loop_cpu0 = before["cpu_s"], before["sys_s"], time.thread_time()
+    profiler = cProfile.Profile() if profile else None
     counted["measuring"] = True
     start = time.monotonic()
+    if profiler is not None:
+        profiler.enable()
     await asyncio.sleep(seconds)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     elapsed = time.monotonic() - start
     counted["measuring"] = False
-    cpu, loop_cpu = usage()["cpu_s"] - cpu0, time.thread_time() - loop_cpu0
+    after = usage()
+    cpu, sys_cpu, loop_cpu = after["cpu_s"] - cpu0, after["sys_s"] - sys0, time.thread_time() - loop_cpu0
     lag_task.cancel()
     if lab.recorder is not None:
         lab.recorder.flush()
@@ -205,6 +217,7 @@ async def lab_fleet(url: str, stations: int, seconds: float, db: Path) -> dict[s
         "rtts": rtts,
         "lags": lags,
         "cpu_s": cpu,
+        "sys_s": sys_cpu,
         "loop_cpu_s": loop_cpu,
         "peak_rss_mb": usage()["peak_rss_mb"],
         "db_bytes_per_station_hour": grown / stations / (elapsed / 3600),
@@ -239,11 +252,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(csms_kind: str, stations: int, seconds: float, tmp: Path) -> dict[str, Any]:
+def run(csms_kind: str, stations: int, seconds: float, tmp: Path, profile: str | None = None) -> dict[str, Any]:
     ready = tmp / f"{csms_kind}.ready"
     proc = start_csms(csms_kind, free_port(), str(tmp / "csms.db"), ready)
     try:
-        result = asyncio.run(lab_fleet(ready.read_text(), stations, seconds, tmp / "fleet.db"))
+        result = asyncio.run(lab_fleet(ready.read_text(), stations, seconds, tmp / "fleet.db", profile))
     finally:
         result_csms = stop_csms(proc)
     result["csms"] = result_csms
@@ -256,6 +269,7 @@ def report(csms_kind: str, stations: int, r: dict[str, Any]) -> None:
     print(f"  CALLs/s answered:        {rate:,.0f}")
     calls = max(1, r["calls"])
     print(f"  station CPU per CALL:    {r['cpu_s'] / calls * 1000:.3f} ms  ({r['cpu_s']:.1f} CPU s, all threads)")
+    print(f"    of which the kernel:   {r['sys_s'] / calls * 1000:.3f} ms  (socket writes and reads on loopback)")
     print(
         f"    of which the loop:     {r['loop_cpu_s'] / calls * 1000:.3f} ms  (the store writes in a thread of its own)"
     )
@@ -272,6 +286,7 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--csms", choices=["library", "lab"], default="library")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the event loop's thread during the measured window")
     parser.add_argument("--serve", choices=["lab", "library"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -286,7 +301,7 @@ def main() -> None:
     print(f"fleet benchmark: {args.stations} charging stations, {args.seconds:g} s measured, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        report(args.csms, args.stations, run(args.csms, args.stations, args.seconds, Path(tmp)))
+        report(args.csms, args.stations, run(args.csms, args.stations, args.seconds, Path(tmp), args.profile))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from ocpplab_desktop.protocol.endpoint import Endpoint
 from ocpplab_desktop.protocol.errors import NotConnected
 from ocpplab_desktop.protocol.frame import Side
 from ocpplab_desktop.protocol.tasks import TaskSet
+from ocpplab_desktop.protocol.wsconn import DirectServerConnection
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,8 @@ class MockCsms:
             select_subprotocol=lambda _connection, offered: negotiate(offered),
             process_request=self._check_request,
             max_size=2**22,
+            # Messages handed over by callback, frames written without a coroutine (`wsconn`).
+            create_connection=DirectServerConnection,
         )
         self._port = self._server.sockets[0].getsockname()[1]
         log.info("mock CSMS listening on %s", self.url)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ocpplab_desktop.engine.heap import HeapKeeper
 from ocpplab_desktop.engine.station import Station, StationOptions, sleep_sim
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.model.config import StationConfig
@@ -57,6 +58,7 @@ class Lab:
         self.session_id: int | None = None
         self._session_name, self._session_source = session_name, session_source
         self._tasks = TaskSet("lab")
+        self.heap = HeapKeeper()
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -67,6 +69,7 @@ class Lab:
             self._tasks.spawn(self.recorder.run(), name="recorder")
         if self._csms_port is not None:
             self.csms = await self._start_csms()
+        self.heap.start()
         self._tasks.spawn(self._tick(), name="lab clock")
 
     async def _start_csms(self) -> MockCsms:
@@ -95,6 +98,7 @@ class Lab:
             self.recorder.close()
         if self.store is not None:
             self.store.close()
+        self.heap.stop()
 
     async def __aenter__(self) -> Lab:
         await self.start()
@@ -111,6 +115,7 @@ class Lab:
             now = loop.time()
             self.clock.advance_real(now - last)
             last = now
+            self.heap.tick(now)
 
     # --- stations ---------------------------------------------------------------------------
     @property
@@ -142,6 +147,7 @@ class Lab:
     async def remove_station(self, station_id: str) -> None:
         station = self.stations.pop(station_id)
         await station.stop()
+        self.heap.release()  # its reference cycles may be frozen: let the collector see them
 
     async def sleep_sim(self, seconds: float) -> None:
         """Wait for `seconds` of simulated time to pass (at the lab's speed)."""

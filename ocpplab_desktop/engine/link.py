@@ -22,6 +22,7 @@ import websockets
 
 from ocpplab_desktop.model.clock import Timer
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
+from ocpplab_desktop.protocol.wsconn import DirectClientConnection
 
 if TYPE_CHECKING:
     from ocpplab_desktop.engine.station import Station
@@ -76,6 +77,7 @@ class WebSocketTransport:
             # No permessage-deflate: OCPP frames are small, and compressing each costs more CPU per
             # station than it saves on a loopback or LAN link. A CSMS that requires it is rare.
             compression=None,
+            create_connection=DirectClientConnection,
         ) as ws:
             yield ws
 

@@ -173,6 +173,8 @@ class SimClock:
         self.scheduler = Scheduler()
         self.sim_start_wall = time.time() if sim_start_wall is None else sim_start_wall
         self._speed = _checked_speed(speed)
+        self._iso_second: int | None = None
+        self._iso_prefix = ""
 
     @property
     def now(self) -> float:
@@ -212,8 +214,16 @@ class SimClock:
 
     def isoformat_z(self, sim_t: float | None = None) -> str:
         """RFC 3339 UTC with milliseconds, as OCPP timestamps are written: 2026-11-24T12:00:00.000Z."""
-        moment = self.utc_at(self.now if sim_t is None else sim_t)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        wall = self.sim_start_wall + (self.now if sim_t is None else sim_t)
+        second = math.floor(wall)
+        micro = round((wall - second) * 1e6)
+        if micro >= 1_000_000:  # rounds up into the next second
+            second, micro = second + 1, 0
+        if second != self._iso_second:
+            # One strftime per second of time, not per timestamp: a fleet writes thousands a second.
+            self._iso_second = second
+            self._iso_prefix = datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        return f"{self._iso_prefix}{micro // 1000:03d}Z"
 
 
 def _checked_speed(value: float) -> float:

@@ -137,6 +137,7 @@ class ConnectorMeter:
         self._limit_w: float | None = None
         self._limit_a: float | None = None
         self._drawing = False
+        self._cached_lines: tuple[EvProfile, float | None, float | None, bool, tuple[list[Line], float]] | None = None
 
     # --- inputs -------------------------------------------------------------------
     def plug(self, ev: EvProfile) -> None:
@@ -216,9 +217,10 @@ class ConnectorMeter:
     @property
     def current_a(self) -> tuple[float, ...]:
         """Per phase on AC (0 on phases the car does not use), one value on DC; V x I sums to P."""
-        power = self.power_w
+        return self._current(self.power_w, self.voltage_v)
+
+    def _current(self, power: float, voltage: float) -> tuple[float, ...]:
         if self.connector.current_type is CurrentType.DC:
-            voltage = self.voltage_v
             return (power / voltage if voltage > 0 else 0.0,)
         used = self._phases_used()
         per_phase = power / (self.connector.voltage_v * used)
@@ -227,18 +229,24 @@ class ConnectorMeter:
     @property
     def limit_w(self) -> float | None:
         """The active limit in W for the car plugged in now (a limit in A at the present voltage)."""
+        return self._limit(self.voltage_v)
+
+    def _limit(self, voltage: float) -> float | None:
         if self._limit_a is None:
             return self._limit_w
         if self.connector.current_type is CurrentType.AC:
             return limit_from_amps(self._limit_a, self.connector, self._phases_used())
-        return self._limit_a * (self.voltage_v or self.connector.voltage_v)
+        return self._limit_a * (voltage or self.connector.voltage_v)
 
     @property
     def offered_w(self) -> float:
         """What the station offers on this connector now: its rating, capped by the limit."""
+        return self._offered(self.voltage_v)
+
+    def _offered(self, voltage: float) -> float:
         c = self.connector
         phases = c.phases if c.current_type is CurrentType.AC else 1
-        voltage = self.voltage_v or c.voltage_v
+        voltage = voltage or c.voltage_v
         offered = min(c.max_power_w, c.max_current_a * voltage * phases)
         if self._limit_w is not None:
             offered = min(offered, self._limit_w)
@@ -247,14 +255,15 @@ class ConnectorMeter:
         return offered
 
     def snapshot(self, sim_time: float | None = None) -> MeterReading:
+        power, voltage = self.power_w, self.voltage_v  # each worked out once per reading
         return MeterReading(
             energy_wh=self._energy_wh,
-            power_w=self.power_w,
-            current_a=self.current_a,
-            voltage_v=self.voltage_v,
+            power_w=power,
+            current_a=self._current(power, voltage),
+            voltage_v=voltage,
             soc=self.soc if self.connector.current_type is CurrentType.DC else None,
-            offered_w=self.offered_w,
-            limit_w=self.limit_w,
+            offered_w=self._offered(voltage),
+            limit_w=self._limit(voltage),
             sim_time=sim_time,
         )
 
@@ -264,7 +273,25 @@ class ConnectorMeter:
         return min(ev_phases, self.connector.phases)
 
     def _lines(self, ev: EvProfile, soc: float) -> tuple[list[Line], float]:
-        """Every limit on the power as a line in SoC, valid from `soc` up to the returned SoC."""
+        """Every limit on the power as a line in SoC, valid from `soc` up to the returned SoC.
+
+        They change only with the car, the limit and (on DC) the side of the taper's knee, so
+        they are worked out once for each and reused by every reading in between."""
+        below_knee = soc < TAPER_KNEE_SOC
+        cached = self._cached_lines
+        if (
+            cached is not None
+            and cached[0] is ev
+            and cached[1] == self._limit_w
+            and cached[2] == self._limit_a
+            and cached[3] is below_knee
+        ):
+            return cached[4]
+        lines = self._work_out_lines(ev, soc)
+        self._cached_lines = (ev, self._limit_w, self._limit_a, below_knee, lines)
+        return lines
+
+    def _work_out_lines(self, ev: EvProfile, soc: float) -> tuple[list[Line], float]:
         c = self.connector
         lines: list[Line] = [(c.max_power_w, 0.0)]
         if self._limit_w is not None:

@@ -257,10 +257,13 @@ class ChargePoint16(Dialect):
             "sampledValue": self.sampled_values(reading, context, measurands),
         }
 
+    def wire_value(self, value: float) -> str:
+        return f"{value:g}"  # 1.6 sends the value as a string (section 7.43)
+
     def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:
         """SampledValue (1.6 section 7.43): the value as a string, the unit by name."""
         entry: dict[str, Any] = {
-            "value": f"{sample.value:g}",
+            "value": self.wire_value(sample.value),
             "context": context,
             "measurand": sample.measurand,
             "unit": sample.unit,

@@ -339,10 +339,13 @@ class ChargingStation201(Dialect):
             )
         )
 
+    def wire_value(self, value: float) -> float:
+        return value  # a decimal number in 2.0.1 (part 2, 2.45)
+
     def sampled_value(self, sample: Sample, context: str) -> dict[str, Any]:
         """SampledValueType (part 2, 2.45): a number, with a unitOfMeasure object."""
         entry: dict[str, Any] = {
-            "value": sample.value,
+            "value": self.wire_value(sample.value),
             "context": context,
             "measurand": sample.measurand,
             "unitOfMeasure": {"unit": sample.unit},

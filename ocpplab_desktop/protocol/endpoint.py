@@ -89,6 +89,7 @@ class Endpoint:
         self._results = CALL_RESULTS[version]
         self._sendq: deque[str] = deque()
         self._flushing = False
+        self._send_now: Callable[[str], bool] | None = None
         self._calls: deque[CallReceived] = deque()
         self._dispatching = False
         self._receiving = False
@@ -104,6 +105,8 @@ class Endpoint:
     def attach(self, connection: Connection) -> None:
         """Use `connection` for sending from now on (`serve` reads from it)."""
         self.connection = connection
+        # websockets connections of ours (`wsconn`) write a frame without a coroutine.
+        self._send_now = getattr(connection, "send_now", None)
 
     async def serve(self, connection: Connection) -> None:
         """Read frames until the connection closes; then fail every CALL still waiting."""
@@ -111,6 +114,15 @@ class Endpoint:
 
         self.attach(connection)
         try:
+            set_receiver = getattr(connection, "set_receiver", None)
+            if set_receiver is not None:
+                # Each message is handled as it is read, in the connection's data_received.
+                set_receiver(self._received)
+                try:
+                    await connection.wait_closed()  # type: ignore[attr-defined]
+                finally:
+                    set_receiver(None)
+                return
             while True:
                 try:
                     data = await connection.recv()
@@ -119,9 +131,25 @@ class Endpoint:
                 await self.receive(data)
         finally:
             self.connection = None
+            self._send_now = None
             self._sendq.clear()
             self._calls.clear()
             self._settle(self.rpc.connection_lost("the connection closed"))
+
+    def _received(self, data: str | bytes) -> None:
+        """One message, from the connection's callback: act on it now; handlers run in a task."""
+        self._receiving = True
+        try:
+            self.pipeline.inbound(self.rpc.receive(data))
+        except Exception:
+            # A bug of ours must not end the link: the frame is already recorded by the tap.
+            log.exception("%s: a received frame could not be handled", self.station_id)
+        finally:
+            self._receiving = False
+        if self._calls and not self._dispatching:
+            self._tasks.spawn(self._dispatch())
+        else:
+            self._kick()
 
     async def close(self) -> None:
         """Cancel what this endpoint still runs (after hooks, deferred dispatches)."""
@@ -151,7 +179,8 @@ class Endpoint:
         call = self.rpc.call(action, payload, timeout=timeout, validate=validate, tag=future)
         self._pump()
         try:
-            await self._flush()
+            if not self._write_now():
+                await self._flush()
             return await future
         finally:
             if not future.done():  # the caller gave up (cancelled)
@@ -182,9 +211,22 @@ class Endpoint:
         self._sendq.append(frame.raw)
 
     def _kick(self) -> None:
-        """Flush from synchronous code (a timer): in a task, unless a flush is already running."""
-        if self._sendq and not self._flushing:
+        """Flush from synchronous code (a timer): now if the connection can, else in a task, unless a
+        flush is already running."""
+        if self._sendq and not self._flushing and not self._write_now():
             self._tasks.spawn(self._flush())
+
+    def _write_now(self) -> bool:
+        """Write what is queued without awaiting; True when nothing is left to send."""
+        send_now = self._send_now
+        if self._flushing or send_now is None:
+            return not self._sendq
+        queue = self._sendq
+        while queue:
+            if not send_now(queue[0]):
+                return False  # the connection is closing or paused: the awaited send takes over
+            queue.popleft()
+        return True
 
     async def _flush(self) -> None:
         """Write queued text in order; one writer at a time, the others leave it to that one."""
@@ -194,10 +236,14 @@ class Endpoint:
         try:
             while self._sendq:
                 connection = self.connection
-                text = self._sendq.popleft()
                 if connection is None:
                     self._sendq.clear()
                     return
+                text = self._sendq[0]
+                if self._send_now is not None and self._send_now(text):
+                    self._sendq.popleft()
+                    continue
+                self._sendq.popleft()
                 try:
                     await connection.send(text)
                 except Exception as exc:

@@ -178,3 +178,15 @@ def test_wall_clock_follows_simulated_time_in_rfc3339_utc() -> None:
     clock.advance_sim(0.25)
     assert clock.utc_now() == datetime(2026, 11, 24, 12, 1, 30, 250_000, tzinfo=UTC)
     assert clock.isoformat_z() == "2026-11-24T12:01:30.250Z"
+
+
+def test_timestamps_are_the_same_as_formatting_each_from_scratch() -> None:
+    import random
+
+    clock = SimClock(sim_start_wall=1_764_676_800.0)
+    rng = random.Random(5)
+    moments = [0.0, 0.0004, 0.0005, 0.9995, 0.99951, 59.999, 86_399.9996] + [rng.uniform(0, 1e6) for _ in range(5000)]
+    for t in moments:
+        moment = clock.utc_at(t)
+        expected = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        assert clock.isoformat_z(t) == expected, t
