@@ -48,6 +48,7 @@ from ocpplab_desktop.protocol import schemas
 from ocpplab_desktop.protocol.endpoint import Endpoint
 from ocpplab_desktop.protocol.errors import NotConnected
 from ocpplab_desktop.protocol.frame import Side
+from ocpplab_desktop.protocol.link_faults import LinkFaults
 from ocpplab_desktop.protocol.tasks import TaskSet
 from ocpplab_desktop.protocol.wsconn import DirectServerConnection
 
@@ -160,6 +161,7 @@ class MockCsms:
         self._tasks = TaskSet("mock CSMS")
         self._transaction_ids = itertools.count(1)
         self._ids = CommandIds()
+        self._faults: dict[str, LinkFaults] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
     @property
@@ -314,6 +316,7 @@ class MockCsms:
             bus=self.bus,
             response_timeout=self._policy.response_timeout,
         )
+        self.faults(station_id).attach(endpoint.pipeline)
         link = _Link(connection, endpoint, BUILDERS[version](station_id, self._ids))
         stale = self._links.get(station_id)
         self._links[station_id] = link
@@ -350,6 +353,13 @@ class MockCsms:
                 f"station {station_id} is not connected to the mock CSMS (connected: {connected})"
             )
         return link
+
+    def faults(self, station_id: str) -> LinkFaults:
+        """The faults the CSMS applies on its link to `station_id` (kept across reconnections)."""
+        faults = self._faults.get(station_id)
+        if faults is None:
+            faults = self._faults[station_id] = LinkFaults(self.bus, station_id, "csms")
+        return faults
 
     def endpoint(self, station_id: str) -> Endpoint:
         """The open link to a station (for raw frames: `endpoint(...).send_raw`)."""

@@ -51,6 +51,9 @@ class Connection(Protocol):
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
+    def abort(self) -> None:
+        """End the connection at once: no close frame (a TCP reset on a socket)."""
+
 
 class Transport(Protocol):
     """Opens connections: websockets over TCP, or an in-memory pipe."""
@@ -79,6 +82,7 @@ class WebSocketTransport:
             compression=None,
             create_connection=DirectClientConnection,
         ) as ws:
+            assert isinstance(ws, DirectClientConnection)
             yield ws
 
 
@@ -251,6 +255,17 @@ class Link:
         """Close the current connection (the run loop then decides whether to reconnect)."""
         if self.connection is not None:
             await self.connection.close(code, reason)
+
+    async def abort(self) -> None:
+        """Drop the current connection without a close handshake; wait until the link has seen it."""
+        connection = self.connection
+        if connection is None:
+            return
+        connection.abort()
+        for _ in range(100):  # the reader notices at its next turn; bounded in case it never does
+            if self.connection is not connection:
+                return
+            await asyncio.sleep(0)
 
     def stop(self) -> None:
         self.stopping = True

@@ -51,6 +51,14 @@ class MemoryConnection:
             end.close_code, end.close_reason = code, reason
             end.inbox.put_nowait(Close(code, reason))
 
+    def abort(self) -> None:
+        """End both ends at once without a close handshake (code 1006, as websockets reports it)."""
+        if self.close_code is not None:
+            return
+        for end in (self, self.peer):
+            end.close_code, end.close_reason = 1006, ""
+            end.inbox.put_nowait(Close(1006, ""))
+
 
 def pipe(subprotocol: str | None = None) -> tuple[MemoryConnection, MemoryConnection]:
     """Two connected ends: what one sends, the other receives."""

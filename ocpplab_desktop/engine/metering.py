@@ -59,6 +59,10 @@ class Metering:
             c.ev_full = True
             self._on_ev_full(c)
 
+    def skip(self, c: Connector) -> None:
+        """Let the time since the last reading pass without counting it (the meter had no power)."""
+        self._meters[id(c)].last_advance = self.clock.now
+
     def reading(self, c: Connector) -> MeterReading:
         """The connector's meter, brought up to the present simulated time."""
         self.settle(c)

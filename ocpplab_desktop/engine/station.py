@@ -29,12 +29,13 @@ from ocpplab_desktop.engine.link import Backoff, Link, Transport, WebSocketTrans
 from ocpplab_desktop.engine.metering import Metering
 from ocpplab_desktop.engine.operations import Operations
 from ocpplab_desktop.engine.outbox import AnswerHook, Journal, Outbox, Payload
+from ocpplab_desktop.engine.power import PowerSupply
 from ocpplab_desktop.engine.transactions import Transactions
 from ocpplab_desktop.engine.user_actions import UserActions
 from ocpplab_desktop.model.auth_cache import AuthCache
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.model.config import OcppVersion, StationConfig
-from ocpplab_desktop.model.connector import Connector, FaultInfo, UserAction, transition_allowed
+from ocpplab_desktop.model.connector import Connector, FaultInfo, Refused, UserAction, transition_allowed
 from ocpplab_desktop.model.events import ConnectorStateChanged, EventBus, StationEvent
 from ocpplab_desktop.model.meter import ConnectorMeter, EvProfile, MeterReading
 from ocpplab_desktop.protocol.cp16 import ChargePoint16
@@ -43,6 +44,7 @@ from ocpplab_desktop.protocol.dialect import Dialect
 from ocpplab_desktop.protocol.endpoint import Endpoint
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Side
+from ocpplab_desktop.protocol.link_faults import LinkFaults
 from ocpplab_desktop.protocol.rpc import IdSource
 from ocpplab_desktop.protocol.station_port import Fill
 from ocpplab_desktop.protocol.tasks import TaskSet
@@ -113,6 +115,9 @@ class Station:
             response_timeout=self.options.response_timeout_s,
             new_id=self.options.message_ids,
         )
+        self.faults = LinkFaults(bus, config.id, "station")
+        """Fault interceptors in force on this station's link (issue #14)."""
+        self.faults.attach(self.endpoint.pipeline)
         self.call = self.endpoint.call_raw
         """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)
@@ -129,6 +134,9 @@ class Station:
         self.transactions = Transactions(self)
         self.operations = Operations(self)
         self.user = UserActions(self)
+        self.power = PowerSupply(self)
+        self.clock_skew_s = 0.0
+        """How far the station's own clock is off the lab's, in seconds (a clock fault); 0: in step."""
         self._run_task: asyncio.Task[None] | None = None
 
     # --- identity -------------------------------------------------------------------------
@@ -322,7 +330,7 @@ class Station:
         self.bus.publish(StationEvent(self.id, kind, detail, data, time.monotonic()))
 
     def now_iso(self) -> str:
-        return self.clock.isoformat_z()
+        return self.clock.isoformat_z(self.clock.now + self.clock_skew_s)
 
     # --- meters --------------------------------------------------------------------------
     def meter(self, c: Connector) -> ConnectorMeter:
@@ -332,7 +340,23 @@ class Station:
         return self.metering.reading(c)
 
     def stamp(self, reading: MeterReading) -> str:
-        return self.clock.isoformat_z(reading.sim_time)
+        sim_time = self.clock.now if reading.sim_time is None else reading.sim_time
+        return self.clock.isoformat_z(sim_time + self.clock_skew_s)
+
+    # --- power and clock faults ----------------------------------------------------------------
+    async def power_loss(self, off_s: float | None = None) -> None:
+        """Cut the power at once; it comes back after `off_s` simulated seconds (None: `restore_power`)."""
+        await self.power.lose(off_s)
+
+    async def restore_power(self) -> None:
+        await self.power.restore()
+
+    def set_clock_skew(self, seconds: float) -> None:
+        """Run the station's clock `seconds` off the lab's from now on (a change while running is a jump)."""
+        before, self.clock_skew_s = self.clock_skew_s, float(seconds)
+        self.note(
+            "clock_skew", f"station clock {seconds:+g} s off (was {before:+g} s)", skew_s=seconds, previous_s=before
+        )
 
     def set_limit(self, c: Connector, limit_w: float | None) -> None:
         """Apply an active charging limit (smart charging) from now on."""
@@ -374,6 +398,8 @@ class Station:
         is recorded as such in the session.
         """
         c = self.connector(evse_id, connector_id)
+        if not self.power.on:
+            raise Refused(action, "no power", "nothing at the station responds until the power is back")
         return await self.user.act(c, action, force=force, token=token, fault=fault)
 
     @property

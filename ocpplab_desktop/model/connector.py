@@ -136,6 +136,7 @@ class Connector:
     inoperative_pending: bool = False  # scheduled for when the transaction ends
     reserved_for: str | None = None
     reported: str = ""  # the status last sent to the CSMS
+    powered: bool = True  # False while the station has lost its power supply
 
     @property
     def in_transaction(self) -> bool:
@@ -191,9 +192,10 @@ class Connector:
 
     @property
     def drawing(self) -> bool:
-        """Whether energy flows: a transaction with an authorized, plugged, unsuspended EV."""
+        """Whether energy flows: a powered station, a transaction with an authorized, plugged, unsuspended EV."""
         return (
             self.tx_started
+            and self.powered
             and self.plugged
             and self.token is not None
             and self.fault is None

@@ -284,6 +284,7 @@ class ChargePoint16(Dialect):
     REASON_DEAUTHORIZED = Reason.de_authorized
     REASON_TIMEOUT = Reason.other  # 1.6 has no Timeout reason
     REASON_OTHER = Reason.other
+    REASON_POWER_LOSS = Reason.power_loss
     ACCEPTED = AuthorizationStatus.accepted
 
     # --- incoming CALLs (1.6 section 5) ---------------------------------------------------

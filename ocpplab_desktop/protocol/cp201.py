@@ -366,6 +366,7 @@ class ChargingStation201(Dialect):
     REASON_DEAUTHORIZED = ReasonEnumType.de_authorized
     REASON_TIMEOUT = ReasonEnumType.timeout
     REASON_OTHER = ReasonEnumType.other
+    REASON_POWER_LOSS = ReasonEnumType.power_loss
     ACCEPTED = AuthorizationStatusEnumType.accepted
 
     # --- incoming CALLs ---------------------------------------------------------------------
@@ -537,6 +538,7 @@ ENDED_TRIGGER: dict[str, str] = {
     ReasonEnumType.de_authorized: TriggerReasonEnumType.deauthorized,
     ReasonEnumType.timeout: TriggerReasonEnumType.ev_connect_timeout,
     ReasonEnumType.other: TriggerReasonEnumType.abnormal_condition,
+    ReasonEnumType.power_loss: TriggerReasonEnumType.abnormal_condition,
 }
 
 

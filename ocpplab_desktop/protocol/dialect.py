@@ -46,6 +46,7 @@ class Dialect(ABC):
     REASON_DEAUTHORIZED: ClassVar[str]
     REASON_TIMEOUT: ClassVar[str]
     REASON_OTHER: ClassVar[str]
+    REASON_POWER_LOSS: ClassVar[str]
     ACCEPTED: ClassVar[str]
 
     def __init__(self, station: StationPort) -> None:

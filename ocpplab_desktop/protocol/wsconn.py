@@ -16,13 +16,16 @@ handed over, in order, when it is.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import struct
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
-from websockets.frames import BINARY, CONT, TEXT, CloseCode, Frame
+from websockets.frames import BINARY, CONT, PONG, TEXT, CloseCode, Frame
 from websockets.protocol import OPEN
 
 Receiver = Callable[[str | bytes], None]
@@ -37,6 +40,16 @@ class _Direct:
     paused: bool
 
     def _direct_init(self) -> None:
+        self.answer_pings = True
+        """False: pings are left unanswered (a fault injected to test the peer's keep-alive)."""
+        send_frame = self.protocol.send_frame
+
+        def send_frame_unless_silenced(frame: Frame) -> None:
+            if frame.opcode is PONG and not self.answer_pings:
+                return
+            send_frame(frame)
+
+        self.protocol.send_frame = send_frame_unless_silenced
         self._receiver: Receiver | None = None
         self._early: deque[str | bytes] = deque()
         self._fragments: list[bytes] = []
@@ -60,6 +73,14 @@ class _Direct:
             # As websockets does when a write fails: end the connection; the reader sees the close.
             self.transport.abort()
         return True
+
+    def abort(self) -> None:
+        """End the TCP connection at once with a reset: no close frame, no FIN (power loss, a pulled cable)."""
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
 
     def _sending_fragments(self) -> bool:
         # An awaited `send` of a fragmented message is under way (the name changed across versions).
