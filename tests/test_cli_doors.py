@@ -159,7 +159,7 @@ USAGE_DOORS: dict[str, Door] = {
     # scenario files
     "no-such-scenario": Door(
         lambda folder: ["run", "no-such-scenario", "--db", str(folder / "s.db")],
-        "no scenario file 'no-such-scenario'; shipped scenarios: local-session-16",
+        "no scenario file 'no-such-scenario'; shipped scenarios: csms-callerror-start-16,",
     ),
     "scenario-not-yaml": Door(run_with(not_yaml), "broken.yaml:2: not valid YAML"),
     "scenario-speed-0": Door(run_with(lambda f: scenario(f, speed="0")), "door.yaml:3: speed: 0 must be at least 1"),

@@ -78,6 +78,9 @@ class StationConnection(Protocol):
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
+    def abort(self) -> None:
+        """End the connection at once, with no close frame."""
+
     @property
     def close_code(self) -> int | None: ...
 
@@ -282,6 +285,7 @@ class MockCsms:
     # --- connections ------------------------------------------------------------------------
     async def _serve(self, connection: ServerConnection) -> None:
         assert connection.request is not None and connection.subprotocol is not None  # checked by the handshake
+        assert isinstance(connection, DirectServerConnection)  # the server is made with it
         await self.serve_connection(
             connection,
             path=connection.request.path,
@@ -360,6 +364,10 @@ class MockCsms:
         if faults is None:
             faults = self._faults[station_id] = LinkFaults(self.bus, station_id, "csms")
         return faults
+
+    def connection(self, station_id: str) -> StationConnection:
+        """The open connection to a station (to close or abort it on purpose)."""
+        return self._link(station_id).connection
 
     def endpoint(self, station_id: str) -> Endpoint:
         """The open link to a station (for raw frames: `endpoint(...).send_raw`)."""

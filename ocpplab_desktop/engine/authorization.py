@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from ocpplab_desktop.model.auth_cache import AuthCache, AuthSettings, TokenInfo
-from ocpplab_desktop.protocol.errors import NotConnected
+from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 
 OFFLINE = "Offline"
 """The status of a token the station could neither ask the CSMS about nor authorize locally."""
@@ -52,6 +52,10 @@ class Authorizer:
         try:
             info = await self._ask_csms(token)
         except NotConnected:
+            return self._offline(token, cached, settings)
+        except (CallTimeout, CallErrorReceived, InvalidResponse) as exc:
+            # No usable answer (lost on the way, a CALLERROR): decide as when offline, and say why.
+            self._note("authorize", f"Authorize for {token} got no usable answer ({exc})", token=token)
             return self._offline(token, cached, settings)
         self.remember(token, info)
         return info.status

@@ -36,15 +36,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ocpplab_desktop.engine import faults
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.scenario_schema import (
     ActionArgs,
+    ClearFaultsArgs,
     CsmsArgs,
     DataTransferArgs,
     ExpectFrameArgs,
     ExpectStateArgs,
     FaultArgs,
     FrameMatch,
+    InjectArgs,
     NoteArgs,
     RebootArgs,
     Scenario,
@@ -56,7 +59,7 @@ from ocpplab_desktop.engine.scenario_schema import (
     parse_scenario,
 )
 from ocpplab_desktop.engine.station import Station
-from ocpplab_desktop.model.connector import FaultInfo, Refused, UserAction
+from ocpplab_desktop.model.connector import Refused, UserAction
 from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
@@ -152,7 +155,7 @@ class ScenarioRunner:
 
     async def _action(self, action: UserAction, args: ActionArgs) -> str:
         assert self.station is not None
-        fault = FaultInfo(args.error_code, args.info, args.vendor_error_code) if isinstance(args, FaultArgs) else None
+        fault = args.fault_info() if isinstance(args, FaultArgs) else None
         try:
             outcome = await asyncio.wait_for(
                 self.station.act(args.evse, args.connector, action, force=args.force, token=args.token, fault=fault),
@@ -164,6 +167,9 @@ class ScenarioRunner:
             raise StepFailed(str(exc)) from exc
         except (TimeoutError, KeyError, ValueError) as exc:
             raise StepFailed(f"{action.value}: {exc}", fatal=True) from exc
+        except (CallTimeout, CallErrorReceived, InvalidResponse, NotConnected) as exc:
+            # A message the action needed got no usable answer: the step failed, the run goes on.
+            raise StepFailed(f"{action.value}: {exc}") from exc
         if args.expect_refused:
             raise StepFailed(f"expected a refusal, but {action.value} was done: {outcome}")
         return outcome
@@ -271,6 +277,18 @@ class ScenarioRunner:
         assert self.station is not None
         await self.station.reboot()
         return "rebooted"
+
+    async def _step_inject(self, args: InjectArgs) -> str:
+        assert self.station is not None
+        try:
+            return await faults.inject(self.lab, self.station.id, args.spec())
+        except faults.FaultError as exc:
+            raise StepFailed(str(exc)) from exc
+
+    async def _step_clear_faults(self, args: ClearFaultsArgs) -> str:
+        assert self.station is not None
+        cleared = faults.clear(self.lab, self.station.id, args.side)
+        return f"{cleared} fault(s) cleared"
 
     async def _step_note(self, args: NoteArgs) -> str:
         assert self.station is not None

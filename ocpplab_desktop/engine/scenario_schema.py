@@ -28,9 +28,12 @@ from pydantic_core import PydanticCustomError
 
 from ocpplab_desktop.csms.policy import CsmsPolicy
 from ocpplab_desktop.csms.server import MockCsms, commands_for
+from ocpplab_desktop.engine.faults import KINDS as FAULT_KINDS
+from ocpplab_desktop.engine.faults import SIDES as FAULT_SIDES
+from ocpplab_desktop.engine.faults import FaultError, FaultSpec
 from ocpplab_desktop.model.clock import MAX_SPEED
 from ocpplab_desktop.model.config import ConfigError, StationConfig
-from ocpplab_desktop.model.connector import TRANSITIONS, UserAction
+from ocpplab_desktop.model.connector import TRANSITIONS, FaultInfo, UserAction
 from ocpplab_desktop.model.document import (
     DocumentError,
     Lines,
@@ -43,8 +46,11 @@ from ocpplab_desktop.model.document import (
     read_yaml,
     say,
 )
+from ocpplab_desktop.model.faults import FAULTS
 from ocpplab_desktop.model.template_schema import Id, TemplateSchema
 from ocpplab_desktop.model.templates import load_template
+from ocpplab_desktop.protocol.errors import ERROR_CODES as RPC_ERROR_CODES
+from ocpplab_desktop.protocol.faults import KINDS as MALFORMED_KINDS
 from ocpplab_desktop.protocol.frame import Direction, MessageType
 from ocpplab_desktop.protocol.schemas import ACTIONS
 
@@ -92,10 +98,30 @@ class ActionArgs(Place):
 
 
 class FaultArgs(ActionArgs):
-    # 1.6 ChargePointErrorCode, also what the 2.0.1 NotifyEvent names (see FaultInfo).
-    error_code: Annotated[str, one_of(ChargePointErrorCode)] = ChargePointErrorCode.other_error.value
+    """A connector or station fault: a catalogue entry (`fault`, see model/faults.py) or a bare 1.6
+    error code, which stands for the first entry with that code."""
+
+    fault: Annotated[str, one_of(FAULTS)] | None = None
+    error_code: Annotated[str, one_of(c for c in ChargePointErrorCode if c != "NoError")] | None = None
     info: str | None = None
     vendor_error_code: str | None = None
+    tech_code: str | None = None
+    tech_info: str | None = None
+
+    def fault_info(self) -> FaultInfo:
+        return FaultInfo(
+            self.error_code or "", self.info, self.vendor_error_code, self.fault, self.tech_code, self.tech_info
+        )
+
+    @model_validator(mode="after")
+    def _reportable(self) -> FaultArgs:
+        try:
+            problem = self.fault_info().problem()
+        except ValueError as exc:
+            problem = str(exc)
+        if problem is not None:
+            raise PydanticCustomError("fault", problem)
+        return self
 
 
 class WaitArgs(Schema):
@@ -163,6 +189,45 @@ class DataTransferArgs(Schema):
     expect: dict[str, Any] | None = None
 
 
+Count = Annotated[int, Field(ge=1), number("a whole number of frames (1 or more)", whole=True)]
+Rate = Annotated[float, Field(ge=0, le=1), number("a probability from 0 to 1")]
+
+
+class InjectArgs(Schema):
+    """`inject:` one fault (see engine/faults.py and the README's list of kinds)."""
+
+    kind: Annotated[str, one_of(FAULT_KINDS)]
+    side: Annotated[str, one_of(FAULT_SIDES)] = "station"
+    direction: Annotated[str, one_of(Direction)] | None = None
+    count: Count | None = None
+    rate: Rate | None = None
+    action: str | None = None
+    code: str | None = None
+    description: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    seconds: Annotated[float, number("a number of seconds")] | None = None
+    jitter: Seconds = 0.0
+    seed: Annotated[int, number("a whole number", whole=True)] | None = None
+    form: str | None = None
+    abrupt: bool = False
+    pings: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InjectArgs:
+        try:
+            self.spec()
+        except FaultError as exc:
+            raise PydanticCustomError("fault", str(exc)) from None
+        return self
+
+    def spec(self) -> FaultSpec:
+        return FaultSpec(**self.model_dump())
+
+
+class ClearFaultsArgs(Schema):
+    side: Annotated[str, one_of(FAULT_SIDES)] | None = None
+
+
 class NoteArgs(Schema):
     text: str
 
@@ -195,6 +260,8 @@ STEP_KINDS: dict[str, StepKind] = {
     "data_transfer": StepKind(DataTransferArgs),
     "reboot": StepKind(RebootArgs),
     "note": StepKind(NoteArgs, "text"),
+    "inject": StepKind(InjectArgs, "kind"),
+    "clear_faults": StepKind(ClearFaultsArgs),
 }
 
 # The scenario runner fills these in when a step leaves them out.
@@ -356,6 +423,21 @@ class _Checker:
             raise self.fail(loc, problem, field)
         if isinstance(args, CsmsArgs):
             self.check_command(station, loc, args)
+        if isinstance(args, InjectArgs):
+            self.check_fault(station, loc, args)
+
+    def check_fault(self, station: StationConfig, loc: Loc, args: InjectArgs) -> None:
+        version = station.ocpp_version
+        if args.action is not None and args.action not in ACTIONS[version]:
+            problem = f"{args.action!r} is not an OCPP {version.value} action{_suggest(args.action, ACTIONS[version])}"
+            raise self.fail(loc, problem, ("action",))
+        if args.kind == "callerror" and args.code not in RPC_ERROR_CODES[version]:
+            codes = RPC_ERROR_CODES[version]
+            problem = f"{args.code!r} is not an OCPP {version.value} RPC error code{_suggest(args.code or '', codes)}"
+            raise self.fail(loc, f"{problem}; one of {_names(codes)}", ("code",))
+        if args.kind == "malformed" and args.form not in MALFORMED_KINDS:
+            problem = f"{args.form!r} is not a malformed-frame form{_suggest(args.form or '', MALFORMED_KINDS)}"
+            raise self.fail(loc, f"{problem}; one of {_names(MALFORMED_KINDS)}", ("form",))
 
     def check_place(self, station: StationConfig, loc: Loc, place: Place) -> None:
         evses = {evse.id: [c.id for c in evse.connectors] for evse in station.evses}

@@ -51,6 +51,8 @@ from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
+MIN_REAL_TIMEOUT_S = 2.0
+
 __all__ = ["OFFLINE", "Backoff", "Station", "StationOptions", "sleep_sim"]
 
 DIALECTS: dict[OcppVersion, type[ChargePoint16] | type[ChargingStation201]] = {
@@ -114,6 +116,7 @@ class Station:
             bus=bus,
             response_timeout=self.options.response_timeout_s,
             new_id=self.options.message_ids,
+            timeout_scale=self._real_timeout,
         )
         self.faults = LinkFaults(bus, config.id, "station")
         """Fault interceptors in force on this station's link (issue #14)."""
@@ -138,6 +141,13 @@ class Station:
         self.clock_skew_s = 0.0
         """How far the station's own clock is off the lab's, in seconds (a clock fault); 0: in step."""
         self._run_task: asyncio.Task[None] | None = None
+
+    def _real_timeout(self, seconds: float) -> float:
+        """How long a CALL waits for its answer, in real seconds: the response timeout runs on the
+        station's (simulated) clock like all its timers, but never below `MIN_REAL_TIMEOUT_S`, so that
+        at a high speed a busy but healthy link is not taken for a lost one."""
+        speed = self.clock.speed
+        return seconds if speed <= 1 else max(min(seconds, MIN_REAL_TIMEOUT_S), seconds / speed)
 
     # --- identity -------------------------------------------------------------------------
     @property

@@ -3,6 +3,11 @@
 Each action is checked against the connector's state first (`Connector.refusal`); a refused
 action raises `Refused` unless forced, and a forced one is recorded as such, so a session
 shows when a tester drove a connector outside its state machine on purpose.
+
+Faults come from the catalogue (`model/faults.py`): `FAULT` with `FaultInfo(fault_id=...)` raises
+one at a connector, `CLEAR_FAULT` clears the connector's own fault, or the one its `FaultInfo`
+names. A fault that does not make the connector Faulted (a weak signal, a card reader failure)
+is kept here, not on the connector, and is refused only while the same one is active.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ if TYPE_CHECKING:
     from ocpplab_desktop.engine.station import Station
 
 Handler = Callable[[Connector, bool, str | None, FaultInfo | None], Awaitable[str]]
+# Where a fault that leaves its connector in service is kept: (evse id, connector id), or None for the station's.
+Place = tuple[int, int] | None
 
 
 class UserActions:
@@ -38,6 +45,8 @@ class UserActions:
             UserAction.MAKE_UNAVAILABLE: self._availability(False),
             UserAction.MAKE_AVAILABLE: self._availability(True),
         }
+        self._raised: dict[tuple[Place, str], FaultInfo] = {}
+        """Active faults that leave their connector in service, by place and catalogue id."""
 
     async def act(
         self,
@@ -50,7 +59,7 @@ class UserActions:
     ) -> str:
         """Do `action` on `c`; returns what happened, in words. Raises Refused unless allowed or forced."""
         station = self.station
-        rule = c.refusal(action)
+        rule = self._refusal(c, action, fault)
         if rule is not None:
             if not force:
                 station.note("refused", f"{ACTION_LABELS[action]} refused in {c.reported}: {rule}", action=action.value)
@@ -120,17 +129,58 @@ class UserActions:
 
         return handler
 
+    # --- faults --------------------------------------------------------------------------------
+    def active_faults(self, c: Connector) -> list[FaultInfo]:
+        """The faults active at `c`: its own, those raised on it that leave it in service, the station's."""
+        own = [c.fault] if c.fault is not None else []
+        return own + [f for (place, _), f in self._raised.items() if place in (None, _place_of(c))]
+
+    def _refusal(self, c: Connector, action: UserAction, fault: FaultInfo | None) -> str | None:
+        if action not in (UserAction.FAULT, UserAction.CLEAR_FAULT) or fault is None:
+            return c.refusal(action)
+        problem = fault.problem()
+        if problem is not None:
+            raise ValueError(problem)
+        entry = fault.entry
+        if entry.faults_connector:
+            if action is UserAction.CLEAR_FAULT and c.fault is not None and c.fault.entry != entry:
+                return f"the connector's fault is {c.fault.entry.label}, not {entry.label}"
+            return c.refusal(action)
+        active = (_place(c, fault), entry.id) in self._raised
+        if action is UserAction.FAULT:
+            return f"{entry.label} is already active; clear it first" if active else None
+        return None if active else f"{entry.label} is not active"
+
     async def _fault(self, c: Connector, forced: bool, token: str | None, fault: FaultInfo | None) -> str:
         station = self.station
-        c.fault = fault or FaultInfo()
-        label = station.dialect.connector_label(c)
-        station.note("fault", f"{c.fault.error_code} on {label}", error_code=c.fault.error_code)
+        fault = fault or FaultInfo()
+        entry = fault.entry
+        where = "the station" if entry.station_level else station.dialect.connector_label(c)
+        station.note(
+            "fault", f"{entry.label} ({fault.error_code}) on {where}", fault=entry.id, error_code=fault.error_code
+        )
+        if entry.faults_connector:
+            c.fault = fault
+        else:
+            self._raised[_place(c, fault), entry.id] = fault
         await station.changed(c, "fault", forced)
-        return f"faulted: {c.fault.error_code}"
+        await station.quiet(station.dialect.report_fault(c, fault, active=True))
+        reason = station.dialect.fault_stop_reason(entry)
+        if reason is not None and c.tx_started:
+            await station.transactions.end(c, reason)
+            await station.changed(c, "fault", forced)
+        return f"{entry.label} ({fault.error_code}); {c.reported}"
 
     async def _clear_fault(self, c: Connector, forced: bool, token: str | None, fault: FaultInfo | None) -> str:
-        c.fault = None
-        await self.station.changed(c, "clear_fault", forced)
+        station = self.station
+        if fault is None or fault.entry.faults_connector:
+            cleared, c.fault = c.fault, None
+        else:
+            cleared = self._raised.pop((_place(c, fault), fault.entry.id), None)
+        if cleared is not None:
+            station.note("fault_cleared", f"{cleared.entry.label} cleared", fault=cleared.entry.id)
+            await station.quiet(station.dialect.report_fault(c, cleared, active=False))
+        await station.changed(c, "clear_fault", forced)
         return c.reported
 
     def _availability(self, operative: bool) -> Handler:
@@ -139,3 +189,12 @@ class UserActions:
             return c.reported
 
         return handler
+
+
+def _place_of(c: Connector) -> Place:
+    return c.evse_id, c.connector_id
+
+
+def _place(c: Connector, fault: FaultInfo) -> Place:
+    """The station's faults are kept once, whichever connector raised them."""
+    return None if fault.entry.station_level else _place_of(c)

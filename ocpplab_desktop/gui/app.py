@@ -1,4 +1,4 @@
-"""The main window: station tree, the selected station in the centre, log, graphs, CSMS console and sessions in docks.
+"""The main window: station tree, the selected station in the centre, log, graphs and the other tools in docks.
 
 The fixed parts (menus, toolbar, the centre's empty state) come from the Designer form
 `ui/main_window.ui`; everything that depends on the lab is built here. The window holds no
@@ -36,6 +36,7 @@ from ocpplab_desktop.gui.about import AboutDialog
 from ocpplab_desktop.gui.bridge import EngineBridge, spawn_soon
 from ocpplab_desktop.gui.builder import StationBuilderDialog
 from ocpplab_desktop.gui.csms_console import CsmsConsole
+from ocpplab_desktop.gui.fault_panel import FaultPanel
 from ocpplab_desktop.gui.formatting import station_summary
 from ocpplab_desktop.gui.generated.ui_main_window import Ui_MainWindow
 from ocpplab_desktop.gui.log_view import LogView
@@ -53,7 +54,7 @@ from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 """Bump when the docks change, so an old saved layout is not applied to a new set of docks."""
 SETTINGS_GEOMETRY = "mainWindow/geometry"
 SETTINGS_STATE = "mainWindow/state"
@@ -91,12 +92,14 @@ class MainWindow(QMainWindow):
         self.power_plot = PowerPlot(self)
         self.sessions = SessionsDock(lab, self)
         self.csms_console = CsmsConsole(lab, self)
+        self.fault_panel = FaultPanel(lab, self)
         self.docks = {
             "stations": self._dock("stations_dock", "Stations", self.tree),
             "log": self._dock("log_dock", "Message log", self.log_view),
             "power": self._dock("power_dock", "Power", self.power_plot),
             "csms": self._dock("csms_dock", "Mock CSMS", _scrolling(self.csms_console)),
             "sessions": self._dock("sessions_dock", "Sessions", self.sessions),
+            "faults": self._dock("faults_dock", "Faults", _scrolling(self.fault_panel)),
         }
         self._build_empty_state()
         self._build_view_menu()
@@ -117,6 +120,7 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         self.tree.contextMenuWanted.connect(self._show_tree_menu)
         self.sessions.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.fault_panel.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_MS)
@@ -150,6 +154,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area.RightDockWidgetArea, docks["power"])
         self.addDockWidget(area.BottomDockWidgetArea, docks["log"])
         self.tabifyDockWidget(docks["power"], docks["csms"])
+        self.tabifyDockWidget(docks["csms"], docks["faults"])
         self.tabifyDockWidget(docks["log"], docks["sessions"])
         docks["power"].raise_()
         docks["log"].raise_()
@@ -193,9 +198,8 @@ class MainWindow(QMainWindow):
             toggle = dock.toggleViewAction()
             menu.insertAction(first, toggle)
         menu.insertSeparator(first)
-        shortcuts = {"stations": "Alt+1", "log": "Alt+2", "power": "Alt+3", "csms": "Alt+4", "sessions": "Alt+5"}
-        for key, dock in self.docks.items():
-            dock.toggleViewAction().setShortcut(QKeySequence(shortcuts[key]))
+        for number, dock in enumerate(self.docks.values(), 1):  # Alt+1 stations ... Alt+6 faults
+            dock.toggleViewAction().setShortcut(QKeySequence(f"Alt+{number}"))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -367,6 +371,7 @@ class MainWindow(QMainWindow):
             ui.station_page_layout.addWidget(view)
             self.station_view = view
         ui.central_stack.setCurrentWidget(ui.station_page if self.station_view is not None else ui.empty_page)
+        self.fault_panel.set_station(station)
 
     def _update_actions(self) -> None:
         ui = self.ui
@@ -472,8 +477,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{what} failed: {exc}", 10000)
 
     async def close_tasks(self) -> None:
-        """Cancel the engine work the window (and its CSMS console) started, and wait until it has ended."""
-        await asyncio.gather(self._tasks.close(), self.csms_console.close_tasks())
+        """Cancel the engine work of the window, its CSMS console and its fault panel; wait until it has ended."""
+        await asyncio.gather(self._tasks.close(), self.csms_console.close_tasks(), self.fault_panel.close_tasks())
 
     # -- dialogs --------------------------------------------------------------------------
 

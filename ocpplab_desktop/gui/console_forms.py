@@ -49,8 +49,9 @@ def trigger_messages(version: OcppVersion) -> tuple[str, ...]:
     return tuple(m for m in candidates if _schema_accepts(version, action, {"requestedMessage": m}))
 
 
-def _refill(combo: QComboBox, values: Iterable[str]) -> None:
-    """Offer `values`, keeping the current choice when it is still offered; nothing happens if unchanged."""
+def refill(combo: QComboBox, values: Iterable[str], default: str = "") -> None:
+    """Offer `values`, keeping the current choice when it is still offered (else `default`, if offered);
+    nothing happens if they are unchanged."""
     wanted = list(values)
     if [combo.itemText(i) for i in range(combo.count())] == wanted:
         return
@@ -59,6 +60,8 @@ def _refill(combo: QComboBox, values: Iterable[str]) -> None:
     combo.addItems(wanted)
     if current in wanted:
         combo.setCurrentText(current)
+    elif default in wanted:
+        combo.setCurrentText(default)
 
 
 def _number_box(zero_means: str | None = None, minimum: int = 1) -> QSpinBox:
@@ -176,7 +179,7 @@ class ResetForm(CommandForm):
 
     def show_station(self, state: StationState) -> None:
         super().show_station(state)
-        _refill(self.kind, self.traits.reset_kinds)
+        refill(self.kind, self.traits.reset_kinds)
         self.rows.setRowVisible(self.evse, self.traits.reset_addresses_evse)
 
     def arguments(self) -> dict[str, Any]:
@@ -213,7 +216,7 @@ class TriggerMessageForm(CommandForm):
 
     def show_station(self, state: StationState) -> None:
         super().show_station(state)
-        _refill(self.message, trigger_messages(state.version))
+        refill(self.message, trigger_messages(state.version))
         self.place.show_version(self.traits)
 
     def arguments(self) -> dict[str, Any]:

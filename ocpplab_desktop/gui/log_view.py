@@ -194,13 +194,14 @@ class LogView(QWidget):
         self.side_combo.addItem("Seen by CSMS", Side.CSMS.value)
         self.side_combo.addItem("Both", None)
         self.side_combo.setToolTip(_SIDE_TOOLTIP)
-        self.errors_check = QCheckBox("Errors only", self)
+        self.errors_check = QCheckBox("Errors", self)
         self.errors_check.setToolTip("Only CALLERRORs, unreadable frames and frames that failed validation")
         self.text_edit = QLineEdit(self)
         self.text_edit.setPlaceholderText("Search id, action, payload…")
         self.text_edit.setClearButtonEnabled(True)
-        self.pause_check = QCheckBox("Pause autoscroll", self)
-        self.pause_check.setToolTip("Keep the view still while frames arrive")
+        self.text_edit.setMinimumWidth(150)  # the filter bar fits 1280 px with the placeholder readable
+        self.pause_check = QCheckBox("Pause", self)
+        self.pause_check.setToolTip("Pause autoscroll: keep the view still while frames arrive")
         self.clear_button = QPushButton("Clear", self)
         self.clear_button.setToolTip("Empty this view; the session database keeps every frame")
         self.count_label = QLabel(self)
@@ -208,6 +209,9 @@ class LogView(QWidget):
         for combo in (self.station_combo, self.action_combo, self.direction_combo, self.side_combo):
             combo.currentIndexChanged.connect(self._apply_filter)
         self.errors_check.toggled.connect(self._apply_filter)
+        self.faults_check = QCheckBox("Faults", self)
+        self.faults_check.setToolTip("Only frames an injected fault dropped, altered, delayed, duplicated or made")
+        self.faults_check.toggled.connect(self._apply_filter)
         self.text_edit.textChanged.connect(lambda _text: self._text_timer.start())
         self.clear_button.clicked.connect(self.clear)
 
@@ -216,6 +220,7 @@ class LogView(QWidget):
         for widget in (self.station_combo, self.action_combo, self.direction_combo, self.side_combo):
             bar.addWidget(widget)
         bar.addWidget(self.errors_check)
+        bar.addWidget(self.faults_check)
         bar.addWidget(self.text_edit, 1)
         bar.addWidget(self.pause_check)
         bar.addWidget(self.clear_button)
@@ -296,6 +301,7 @@ class LogView(QWidget):
             direction=None if direction is None else Direction(direction),
             side=None if side is None else Side(side),
             errors_only=self.errors_check.isChecked(),
+            faults_only=self.faults_check.isChecked(),
             text=self.text_edit.text(),
         )
 

@@ -19,6 +19,7 @@ from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus
 from ocpp.v201.enums import ChargingStateEnumType, ConnectorStatusEnumType
 
 from ocpplab_desktop.model.config import ConnectorConfig, OcppVersion
+from ocpplab_desktop.model.faults import FaultEntry, catalogue_entry, entry_for
 
 S16 = ChargePointStatus
 S201 = ConnectorStatusEnumType
@@ -95,13 +96,52 @@ TRANSITIONS: dict[OcppVersion, dict[str, frozenset[str]]] = {
 }
 
 
+# Field lengths of the fault details (1.6 section 6.47 StatusNotification.req; 2.0.1 EventDataType).
+FAULT_FIELD_LIMITS = {"info": 50, "vendor_error_code": 50, "tech_code": 50, "tech_info": 500}
+
+
 @dataclass(frozen=True, slots=True)
 class FaultInfo:
-    """An active fault: 1.6 ChargePointErrorCode (also named in the 2.0.1 NotifyEvent), info, vendor code."""
+    """One occurrence of a catalogue fault (`model/faults.py`) and the details it reports.
 
-    error_code: str = ChargePointErrorCode.other_error
+    `FaultInfo(fault_id="ground_fault", info=...)` names the entry; a bare 1.6 error code
+    (`FaultInfo("GroundFailure")`, as older callers and scenario files do) stands for the first
+    entry with that code, and no code at all for "other". `info` and `vendor_error_code` travel in
+    the 1.6 StatusNotification, `tech_code` and `tech_info` in the 2.0.1 EventData.
+    """
+
+    error_code: str = ""  # 1.6 ChargePointErrorCode; empty: the entry's (OtherError without one)
     info: str | None = None
     vendor_error_code: str | None = None
+    fault_id: str | None = None
+    tech_code: str | None = None
+    tech_info: str | None = None
+
+    def __post_init__(self) -> None:
+        code = self.error_code
+        if self.fault_id is not None:
+            expected = catalogue_entry(self.fault_id).error_code
+            if code and code != expected:
+                raise ValueError(f"fault {self.fault_id} reports the error code {expected}, not {code}")
+            code = expected
+        object.__setattr__(self, "error_code", str(code or ChargePointErrorCode.other_error))
+
+    @property
+    def entry(self) -> FaultEntry:
+        """The catalogue entry; ValueError when a bare error code has none (NoError)."""
+        return catalogue_entry(self.fault_id) if self.fault_id is not None else entry_for(self.error_code)
+
+    def problem(self) -> str | None:
+        """What makes this fault impossible to report (no catalogue entry, a field too long), or None."""
+        try:
+            _ = self.entry
+        except ValueError as exc:
+            return str(exc)
+        for name, limit in FAULT_FIELD_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None and len(value) > limit:
+                return f"the fault's {name} has {len(value)} characters; at most {limit} fit"
+        return None
 
 
 class Refused(Exception):

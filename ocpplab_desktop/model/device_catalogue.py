@@ -14,7 +14,8 @@ from ocpp.v201.enums import ConnectorStatusEnumType, MutabilityEnumType
 
 from ocpplab_desktop.model import config_keys as lab
 from ocpplab_desktop.model.config import CONNECTOR_TYPES, ConnectorConfig, CurrentType, StationConfig
-from ocpplab_desktop.model.device_variables import RO, RW, WO, Component, D, Variable, var
+from ocpplab_desktop.model.device_variables import RO, RW, WO, Component, D, Variable, fold, var
+from ocpplab_desktop.model.faults import FAULT_CATALOGUE
 from ocpplab_desktop.model.meter import MEASURANDS_PROVIDED
 
 # DeviceDataCtrlr limits on requests we receive (ItemsPerMessage / BytesPerMessage).
@@ -226,4 +227,22 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         Component("CustomizationCtrlr"),
         var("CustomImplementationEnabled", "false", D.boolean, RW, instance=config.vendor),
     )
-    return entries
+    return entries + _fault_entries(config, entries)
+
+
+def _fault_entries(
+    config: StationConfig, present: list[tuple[Component, Variable]]
+) -> list[tuple[Component, Variable]]:
+    """The components and variables the fault catalogue reports on (part 2 N07), wherever a fault can
+    be raised, unless the station has them already (a Connector's Problem)."""
+    seen = {(*component.key, *variable.key) for component, variable in present}
+    added: list[tuple[Component, Variable]] = []
+    for evse in config.evses:
+        for c in evse.connectors:
+            for fault in FAULT_CATALOGUE:
+                component = Component(fault.component, None, *fault.component_at(evse.id, c.id))
+                key = (*component.key, fold(fault.variable), None)
+                if key not in seen:
+                    seen.add(key)
+                    added.append((component, _flag(fault.variable, False, RO)))
+    return added

@@ -33,7 +33,8 @@ from ocpp.v16.enums import (
 from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.config_keys import ConfigurationKeys16, TooManyKeys
-from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.connector import Connector, FaultInfo
+from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
@@ -129,26 +130,47 @@ class ChargePoint16(Dialect):
 
     async def status(self, c: Connector | None, status: str) -> None:
         """StatusNotification (1.6 section 4.9); connector None is connector 0, the station."""
-        fault = c.fault if c is not None else None
+        await self._status_notification(0 if c is None else c.number16, status, None if c is None else c.fault)
+
+    async def _status_notification(self, connector_id: int, status: str, fault: FaultInfo | None) -> None:
         await self._send(
             call.StatusNotification(
-                connector_id=0 if c is None else c.number16,
+                connector_id=connector_id,
                 error_code=fault.error_code if fault else ChargePointErrorCode.no_error,
                 status=status,
                 info=fault.info if fault else None,
+                # Whose vendorErrorCode it is (section 6.47: vendorId identifies the vendor-specific implementation).
+                vendor_id=self.station.config.vendor if fault and fault.vendor_error_code else None,
                 vendor_error_code=fault.vendor_error_code if fault else None,
                 timestamp=self.station.now_iso(),
             )
         )
 
+    def _station_status(self) -> str:
+        # Section 4.9: connector 0 is Unavailable when the whole Charge Point is.
+        if all(c.inoperative for c in self.station.connectors):
+            return ChargePointStatus.unavailable
+        return ChargePointStatus.available
+
     async def statuses_after_boot(self) -> None:
         # 1.6 section 4.2: after a boot the Charge Point reports connector 0 and every connector.
-        station_status = (
-            ChargePointStatus.unavailable
-            if all(c.inoperative for c in self.station.connectors)
-            else ChargePointStatus.available
-        )
-        await self.status(None, station_status)
+        await self.status(None, self._station_status())
+
+    async def report_fault(self, c: Connector, fault: FaultInfo, active: bool) -> None:
+        """A fault that leaves the connector's status alone is a StatusNotification of that status with the
+        fault's error code, on connectorId 0 when it is the Charge Point's (section 7.6); cleared, NoError.
+        A fault that makes the connector Faulted is told by the connector's own status."""
+        entry = fault.entry
+        if entry.faults_connector:
+            return
+        shown = fault if active else None
+        if entry.station_level:
+            await self._status_notification(0, self._station_status(), shown)
+        else:
+            await self._status_notification(c.number16, c.reported, shown)
+
+    def fault_stop_reason(self, fault: FaultEntry) -> str | None:
+        return fault.stop_reason_16
 
     async def authorize(self, token: str) -> TokenInfo:
         answer = await self._send(call.Authorize(id_tag=token))

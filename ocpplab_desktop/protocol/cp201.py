@@ -19,7 +19,8 @@ from ocpp.v201.enums import (
     Action,
     AuthorizationStatusEnumType,
     ChangeAvailabilityStatusEnumType,
-    ConnectorStatusEnumType,
+    EventNotificationEnumType,
+    EventTriggerEnumType,
     GenericDeviceModelStatusEnumType,
     MessageTriggerEnumType,
     OperationalStatusEnumType,
@@ -35,8 +36,9 @@ from ocpp.v201.enums import (
 
 from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
-from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.connector import Connector, FaultInfo
 from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
+from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
@@ -174,32 +176,40 @@ class ChargingStation201(Dialect):
                 connector_id=c.connector_id,
             )
         )
-        if status == ConnectorStatusEnumType.faulted and c.fault is not None:
-            await self._problem(c, True, c.fault.error_code, c.fault.info)
-        elif c.fault is None and c.reported == ConnectorStatusEnumType.faulted:
-            await self._problem(c, False, "NoError", None)
 
-    async def _problem(self, c: Connector, active: bool, code: str, info: str | None) -> None:
-        # Part 2 N07 / G05: a fault is also reported as the Connector's Problem variable.
-        await self._send(
-            call.NotifyEvent(
-                generated_at=self.station.now_iso(),
-                seq_no=0,
-                event_data=[
-                    {
-                        "event_id": next(self._event_ids),
-                        "timestamp": self.station.now_iso(),
-                        "trigger": "Delta",
-                        "actual_value": "true" if active else "false",
-                        "tech_code": code,
-                        "tech_info": info,
-                        "event_notification_type": "HardWiredNotification",
-                        "component": {"name": "Connector", "evse": {"id": c.evse_id, "connector_id": c.connector_id}},
-                        "variable": {"name": "Problem"},
-                    }
-                ],
-            )
-        )
+    async def report_fault(self, c: Connector, fault: FaultInfo, active: bool) -> None:
+        """NotifyEvent (part 2 N07; G05.FR.02 for a cable lock) on the component and variable that failed, which
+        the device model shows too: true while the fault lasts, then false with `cleared` (a return to normal)."""
+        entry = fault.entry
+        evse_id, connector_id = entry.component_at(c.evse_id, c.connector_id)
+        value = "true" if active else "false"
+        self.model.update_actual(entry.component, entry.variable, value, evse_id=evse_id, connector_id=connector_id)
+        component: dict[str, Any] = {"name": entry.component}
+        if evse_id is not None:
+            component["evse"] = {"id": evse_id, "connector_id": connector_id}
+        now = self.station.now_iso()
+        event = {
+            "event_id": next(self._event_ids),
+            "timestamp": now,
+            "trigger": EventTriggerEnumType.alerting,
+            "actual_value": value,
+            "cleared": None if active else True,
+            # The 1.6 details stand in for the 2.0.1 ones a caller did not give: one fault reads alike in both.
+            "tech_code": fault.tech_code or fault.vendor_error_code or fault.error_code,
+            "tech_info": fault.tech_info or fault.info,
+            "transaction_id": c.tx_id if c.tx_started and not entry.station_level else None,
+            "event_notification_type": (
+                EventNotificationEnumType.hard_wired_monitor
+                if entry.monitored
+                else EventNotificationEnumType.hard_wired_notification
+            ),
+            "component": component,
+            "variable": {"name": entry.variable},
+        }
+        await self._send(call.NotifyEvent(generated_at=now, seq_no=0, event_data=[event]))
+
+    def fault_stop_reason(self, fault: FaultEntry) -> str | None:
+        return fault.stop_reason_201
 
     async def statuses_after_boot(self) -> None:
         """2.0.1 reports each connector only (done by the station)."""
@@ -539,6 +549,11 @@ ENDED_TRIGGER: dict[str, str] = {
     ReasonEnumType.timeout: TriggerReasonEnumType.ev_connect_timeout,
     ReasonEnumType.other: TriggerReasonEnumType.abnormal_condition,
     ReasonEnumType.power_loss: TriggerReasonEnumType.abnormal_condition,
+    # The stop reasons of the fault catalogue (model/faults.py): all abnormal conditions.
+    ReasonEnumType.emergency_stop: TriggerReasonEnumType.abnormal_condition,
+    ReasonEnumType.ground_fault: TriggerReasonEnumType.abnormal_condition,
+    ReasonEnumType.overcurrent_fault: TriggerReasonEnumType.abnormal_condition,
+    ReasonEnumType.power_quality: TriggerReasonEnumType.abnormal_condition,
 }
 
 

@@ -20,7 +20,8 @@ from ocpp.routing import on
 
 from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
-from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.connector import Connector, FaultInfo
+from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.measurands import Probe, Sample, plan_for
@@ -118,6 +119,15 @@ class Dialect(ABC):
     @abstractmethod
     async def status(self, c: Connector | None, status: str) -> None:
         """StatusNotification; connector None is the station as a whole where the version has that."""
+
+    @abstractmethod
+    async def report_fault(self, c: Connector, fault: FaultInfo, active: bool) -> None:
+        """Report a catalogue fault raised (`active`) or cleared at `c`, in the version's form, beyond what
+        `status` says: the status of a connector going Faulted and back is reported by `status`."""
+
+    @abstractmethod
+    def fault_stop_reason(self, fault: FaultEntry) -> str | None:
+        """The stop reason, in the version's words, of a transaction that `fault` ends; None: it ends none."""
 
     @abstractmethod
     async def statuses_after_boot(self) -> None:

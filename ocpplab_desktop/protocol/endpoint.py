@@ -67,8 +67,12 @@ class Endpoint:
         response_timeout: float = 30.0,
         interceptors: Sequence[Interceptor] = (),
         new_id: IdSource | None = None,
+        timeout_scale: Callable[[float], float] | None = None,
     ) -> None:
+        """`timeout_scale` turns a response timeout (in the station's own seconds) into the real seconds
+        waited: a station on a lab clock running x100 waits a hundredth as long (see Station)."""
         self.station_id = station_id
+        self._timeout_scale = timeout_scale
         self.version = version
         self.side = side
         self.bus = bus
@@ -176,6 +180,8 @@ class Endpoint:
         if self.connection is None:
             raise NotConnected(f"{self.station_id}: not connected, {action} not sent")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        if self._timeout_scale is not None:
+            timeout = self._timeout_scale(self.rpc.response_timeout if timeout is None else timeout)
         call = self.rpc.call(action, payload, timeout=timeout, validate=validate, tag=future)
         self._pump()
         try:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ocpplab_desktop.protocol.faults import NOTE_PREFIX
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
 SUMMARY_LIMIT = 160
@@ -86,8 +87,14 @@ def payload_summary(payload: Any) -> str:
 
 
 def search_text(frame: Frame) -> str:
-    """The lowercase text the free-text filter searches: station, action, id and the raw frame."""
-    return f"{frame.station_id}\x1f{frame.action}\x1f{frame.unique_id}\x1f{frame.raw}".lower()
+    """The lowercase text the free-text filter searches: station, action, id, the raw frame, its note and error."""
+    parts = (frame.station_id, frame.action, frame.unique_id, frame.raw, frame.note, frame.error)
+    return "\x1f".join("" if p is None else p for p in parts).lower()
+
+
+def is_fault(frame: Frame) -> bool:
+    """A frame an injected fault dropped, altered, delayed, duplicated, answered or made."""
+    return (frame.note is not None and frame.note.startswith(NOTE_PREFIX)) or frame.intended is not None
 
 
 def is_error(frame: Frame) -> bool:
@@ -105,6 +112,7 @@ class LogFilter:
     direction: Direction | None = None
     side: Side | None = None
     errors_only: bool = False
+    faults_only: bool = False
     text: str = ""
 
     @property
@@ -230,6 +238,8 @@ class Logbook:
             rows = [i for i in rows if frames[i].action == action]
         if log_filter.errors_only:
             rows = [i for i in rows if is_error(frames[i])]
+        if log_filter.faults_only:
+            rows = [i for i in rows if is_fault(frames[i])]
         needle = log_filter.needle
         if needle:
             rows = [i for i in rows if needle in search[i]]

@@ -48,6 +48,10 @@ class Context(Protocol):
         """Send a frame of the interceptor's own making on past it, as if it had come through."""
         ...
 
+    def record(self, frame: Frame, note: str, *, error: str | None = None) -> None:
+        """Put a frame in the record that the tap will not see as it is (one an interceptor dropped)."""
+        ...
+
 
 class Interceptor:
     """Passes every frame on unchanged; subclasses override what they change."""
@@ -132,13 +136,27 @@ class Pipeline:
         if index >= len(self.interceptors):
             self._send(frame)
             return
-        self.interceptors[index].outbound(frame, lambda f: self._out(index + 1, f), self)
+        interceptor = self.interceptors[index]
+        interceptor.outbound(frame, lambda f: self._out(self._after(interceptor, index), f), self)
 
     def _in(self, index: int, frame: Frame) -> None:
         if index < 0:
             self._deliver(frame)
             return
-        self.interceptors[index].inbound(frame, lambda f: self._in(index - 1, f), self)
+        interceptor = self.interceptors[index]
+        interceptor.inbound(frame, lambda f: self._in(self._before(interceptor, index), f), self)
+
+    # A frame an interceptor held (a delay) goes on from where that interceptor is *now*: the chain
+    # may have changed meanwhile (a fault added or cleared). If it was removed, from where it was.
+    def _after(self, interceptor: Interceptor, index: int) -> int:
+        if index < len(self.interceptors) and self.interceptors[index] is interceptor:
+            return index + 1
+        return self.interceptors.index(interceptor) + 1 if interceptor in self.interceptors else index
+
+    def _before(self, interceptor: Interceptor, index: int) -> int:
+        if index < len(self.interceptors) and self.interceptors[index] is interceptor:
+            return index - 1
+        return self.interceptors.index(interceptor) - 1 if interceptor in self.interceptors else index - 1
 
     # --- the context interceptors see -----------------------------------------------------
     def altered(self, frame: Frame, text: str, *, note: str | None = None) -> Frame:
@@ -153,6 +171,17 @@ class Pipeline:
 
     def call_later(self, seconds: float, callback: Callable[[], None]) -> Handle:
         return self._call_later(seconds, callback)
+
+    def record(self, frame: Frame, note: str, *, error: str | None = None) -> None:
+        """Publish `frame` through the first tap's bus with `note` and, when given, `error` in place of its
+        own: for a frame the tap will not see as it is, so that the record shows every frame an
+        interceptor touched. An outbound frame dropped on the application side of the tap never reaches
+        it (`error` says why it was not sent); an inbound one reaches the application only after the tap
+        recorded what the wire carried (`error` says why it was not delivered). Nothing happens when the
+        chain has no tap."""
+        tap = next((x for x in self.interceptors if isinstance(x, Tap)), None)
+        if tap is not None:
+            tap.bus.publish(replace(frame, note=note, error=frame.error if error is None else error))
 
     def inject(self, interceptor: Interceptor, direction: Direction, text: str, *, note: str | None = None) -> None:
         """Send `interceptor`'s own frame on past it. A frame whose path crosses no tap (one made up

@@ -149,6 +149,8 @@ class RpcConnection:
     supported: Callable[[str], bool] = lambda _action: True
     """Whether this end handles an action its version defines; one it does not is answered NotSupported."""
     _outstanding: OutgoingCall | None = field(default=None, init=False)
+    last_call_id: str | None = field(default=None, init=False)
+    """The MessageId of the last CALL of ours that left (a malformed frame can reuse it)."""
     _waiting: deque[OutgoingCall] = field(default_factory=deque, init=False)
     _answering: dict[str, _Answering] = field(default_factory=dict, init=False)
     _out: list[Frame] = field(default_factory=list, init=False)
@@ -209,6 +211,7 @@ class RpcConnection:
         if self._outstanding is not None or not self._waiting:
             return
         call = self._outstanding = self._waiting.popleft()
+        self.last_call_id = call.uid
         call.sent_at = self.clock()
         call.deadline = call.sent_at + call.timeout
         message = [MessageType.CALL.value, call.uid, call.action, call.payload]

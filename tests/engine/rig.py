@@ -74,7 +74,9 @@ def config_for(version: OcppVersion, **changes: Any) -> StationConfig:
 
 
 @asynccontextmanager
-async def bench(version: OcppVersion, *, start: bool = True, **changes: Any) -> AsyncIterator[Bench]:
+async def bench(
+    version: OcppVersion, *, start: bool = True, response_timeout_s: float = 30.0, **changes: Any
+) -> AsyncIterator[Bench]:
     bus = EventBus()
     clock = SimClock(speed=1.0, sim_start_wall=START_WALL)
     csms = MockCsms(bus, port=0, clock=clock.utc_now)
@@ -84,6 +86,7 @@ async def bench(version: OcppVersion, *, start: bool = True, **changes: Any) -> 
         message_ids=lambda: f"m{next(ids)}",
         graph_sample_s=None,
         backoff=Backoff(rng=random.Random(7)),
+        response_timeout_s=response_timeout_s,
     )
     station = Station(config_for(version, **changes), bus=bus, clock=clock, url="ws://memory/ocpp", options=options)
     rig = Bench(station, csms, clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -222,6 +223,21 @@ def test_errors_are_callerrors_unreadable_frames_and_frames_that_failed_validati
     assert [is_error(f) for f in mix()[:6]] == [False, False, False, True, True, True]
 
 
-def test_the_search_text_is_lowercase_and_holds_station_action_id_and_raw_frame() -> None:
-    text = search_text(call("AbC", "BootNotification", {"chargePointModel": "X1"}, station="Cp-9"))
-    assert text == 'cp-9\x1fbootnotification\x1fabc\x1f[2, "abc", "bootnotification", {"chargepointmodel": "x1"}]'
+def test_the_search_text_is_lowercase_and_holds_station_action_id_raw_frame_note_and_error() -> None:
+    frame = call("AbC", "BootNotification", {"chargePointModel": "X1"}, station="Cp-9")
+    text = search_text(frame)
+    assert (
+        text == 'cp-9\x1fbootnotification\x1fabc\x1f[2, "abc", "bootnotification", {"chargepointmodel": "x1"}]\x1f\x1f'
+    )
+    noted = search_text(replace(frame, note="fault: drop", error="not sent: Dropped"))
+    assert noted.endswith("\x1ffault: drop\x1fnot sent: dropped")
+
+
+def test_the_faults_filter_shows_every_frame_a_fault_touched_and_nothing_else() -> None:
+    book = Logbook(100)
+    plain = call("a1", "Heartbeat", {})
+    dropped = replace(call("a2", "Heartbeat", {}), note="fault: drop", error="not sent: dropped")
+    corrupted = replace(call("a3", "Heartbeat", {}), intended='[2,"a3","Heartbeat",{}]')
+    other_note = replace(call("a4", "Heartbeat", {}), note="injected by replay")
+    book.extend([plain, dropped, corrupted, other_note])
+    assert book.matching(LogFilter(faults_only=True)) == [1, 2]

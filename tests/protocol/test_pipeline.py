@@ -155,3 +155,31 @@ def test_interceptors_run_app_side_first_outbound_and_wire_side_first_inbound() 
     rig.receive(RESET)
     assert order == ["out:a", "out:b", "in:b", "in:a"]
     assert [type(x).__name__ for x in rig.pipeline.interceptors] == ["Named", "Named", "Tap"]
+
+
+def test_a_held_frame_goes_on_through_the_chain_as_it_is_when_released() -> None:
+    """A fault that holds a frame may be cleared, or another added, before it releases it."""
+    tagged: list[str] = []
+
+    class Hold(Interceptor):
+        name = "hold"
+
+        def outbound(self, frame: Frame, forward: Forward, ctx: Context) -> None:
+            ctx.call_later(1.0, lambda: forward(frame))
+
+    class Tag(Interceptor):
+        name = "tag"
+
+        def outbound(self, frame: Frame, forward: Forward, ctx: Context) -> None:
+            tagged.append(frame.raw)
+            forward(frame)
+
+    hold = Hold()
+    rig = Rig(hold)
+    rig.send(HEARTBEAT)
+    assert rig.wire == [] and rig.recorded == []
+    rig.pipeline.remove(hold)  # the fault is cleared while it holds the frame
+    rig.pipeline.add(Tag())  # and another one is added on the application side of the tap
+    rig.timers.run()
+    assert tagged == [HEARTBEAT], "released past the interceptor that is now where the hold was"
+    assert rig.wire == [HEARTBEAT] and [f.raw for f in rig.recorded] == [HEARTBEAT], "and past the tap"
