@@ -37,6 +37,7 @@ from ocpplab_desktop.gui.formatting import format_kw
 from ocpplab_desktop.gui.state_diagram import StateDiagram
 from ocpplab_desktop.model.config import CurrentType
 from ocpplab_desktop.model.connector import ACTION_LABELS, Connector, FaultInfo, Refused, UserAction
+from ocpplab_desktop.model.faults import FAULT_CATALOGUE, FaultEntry
 from ocpplab_desktop.model.version_traits import traits
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
 
@@ -46,6 +47,19 @@ SIDE_BY_SIDE_PX = 820
 """From this card width on, the state and the controls stand side by side."""
 DEFAULT_TOKEN = "04A1B2C3D4E5F6"
 FAULT_CODES = tuple(code.value for code in ChargePointErrorCode if code is not ChargePointErrorCode.no_error)
+
+
+def _fault_tip(entry: FaultEntry) -> str:
+    effect = "the connector goes Faulted" if entry.faults_connector else "the connector stays in service"
+    if entry.station_level:
+        effect = "reported for the whole station"
+    ends = ", and a running transaction ends" if entry.ends_transaction else ""
+    return (
+        f"{entry.label}: 1.6 {entry.error_code.value}; 2.0.1 NotifyEvent {entry.component}/{entry.variable}. "
+        f"{effect.capitalize()}{ends}."
+    )
+
+
 # What can go wrong on the wire while an action runs; anything else is a bug and says so.
 PROTOCOL_ERRORS = (CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError)
 
@@ -99,9 +113,11 @@ class ConnectorCard(QFrame):
         self.token_edit = QLineEdit(DEFAULT_TOKEN)
         self.token_edit.setToolTip("The id token presented at the reader (1.6 idTag, 2.0.1 idToken)")
         self.fault_combo = QComboBox()
-        self.fault_combo.addItems(FAULT_CODES)
-        self.fault_combo.setCurrentText(ChargePointErrorCode.other_error.value)
-        self.fault_combo.setToolTip("The error code the Fault button reports (1.6 ChargePointErrorCode)")
+        # One catalogue for both versions: each reports the fault in its own form (model/faults.py).
+        for entry in FAULT_CATALOGUE:
+            self.fault_combo.addItem(entry.label, entry.id)
+            self.fault_combo.setItemData(self.fault_combo.count() - 1, _fault_tip(entry), Qt.ItemDataRole.ToolTipRole)
+        self.fault_combo.setToolTip("The fault the Fault button raises (hover an entry for what each version sends)")
         self.fault_info = QLineEdit()
         self.fault_info.setPlaceholderText("info (optional)")
         self.fault_info.setToolTip("Free text reported with the fault")
@@ -270,7 +286,8 @@ class ConnectorCard(QFrame):
             return
         fault = None
         if action is UserAction.FAULT:
-            fault = FaultInfo(self.fault_combo.currentText(), self.fault_info.text().strip() or None)
+            fault_id = str(self.fault_combo.currentData())
+            fault = FaultInfo(info=self.fault_info.text().strip() or None, fault_id=fault_id)
         self._show(f"{ACTION_LABELS[action]}…", None)
         task = asyncio.ensure_future(self._run(action, token, fault))
         self._pending.add(task)

@@ -194,3 +194,34 @@ async def test_a_fault_on_the_csms_side_outlives_a_reconnection(lab: Lab) -> Non
     with pytest.raises(CallErrorReceived):
         await data_transfer(station, "after the reconnect")
     assert [side for side, _ in faults.active(lab, station.id)] == ["csms"]
+
+
+async def test_a_corrupted_call_is_stored_with_what_was_intended_and_answered_as_broken(lab: Lab) -> None:
+    station = await registered(lab, OcppVersion.V201)
+    await faults.inject(lab, station.id, FaultSpec("corrupt", count=1, action="DataTransfer", seed=3))
+    with pytest.raises((CallTimeout, CallErrorReceived)):
+        await data_transfer(station, "broken on the way")
+    (sent,) = [f for f in frames(lab, Side.STATION) if f.intended is not None]
+    assert '"broken on the way"' in sent.intended and sent.raw != sent.intended
+    assert sent.note is not None and sent.note.startswith("fault: corrupt")
+    (got,) = [f for f in frames(lab, Side.CSMS) if f.raw == sent.raw]
+    assert got.message_type is MessageType.INVALID or got.error is not None, "the CSMS saw a broken frame"
+    rows = stored(lab, "SELECT raw, intended FROM frames WHERE side = 'station' AND intended IS NOT NULL")
+    assert rows == [(sent.raw, sent.intended)]
+    assert station.registration == "Accepted", "the link stayed up"
+
+
+async def test_reordered_frames_reach_the_csms_in_swapped_order(lab: Lab) -> None:
+    station = await registered(lab, OcppVersion.V16)
+    assert lab.csms is not None
+    await faults.inject(lab, station.id, FaultSpec("reorder", count=1))
+    # The station's CALL is held; its answer to a CSMS CALL, the next frame that way, overtakes it.
+    mine = asyncio.ensure_future(data_transfer(station, "held back"))
+    await until(lambda: station.endpoint.rpc.outstanding is not None)  # left the core, held by the fault
+    await lab.csms.send(station.id, "DataTransfer", {"vendorId": "from the CSMS"})
+    await mine
+    arrived = [
+        (f.message_type, f.unique_id) for f in frames(lab, Side.CSMS)
+        if f.action == "DataTransfer" and f.direction.value == "to_csms"
+    ]  # fmt: skip
+    assert [kind for kind, _ in arrived] == [MessageType.CALLRESULT, MessageType.CALL], "the answer overtook the CALL"

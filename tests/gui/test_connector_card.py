@@ -16,6 +16,7 @@ from ocpplab_desktop.gui.connector_card import DEFAULT_TOKEN, FAULT_CODES, Conne
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.model.connector import ACTION_LABELS, UserAction
 from ocpplab_desktop.model.events import EventBus, StationEvent
+from ocpplab_desktop.model.faults import FAULT_CATALOGUE
 from ocpplab_desktop.model.templates import builtin_templates
 
 UNREACHABLE = "ws://127.0.0.1:1"  # never connected: actions change the connector, nothing is sent
@@ -137,7 +138,9 @@ def test_an_action_the_state_no_longer_allows_shows_the_refusal_on_the_card(qtbo
 def test_fault_reports_the_chosen_error_code_and_info(qtbot: Any, loop: QtAsyncLoop) -> None:
     card, _, _ = make_card(qtbot, "ac-22kw-wallbox")
     assert ChargePointErrorCode.no_error.value not in FAULT_CODES
-    card.fault_combo.setCurrentText(ChargePointErrorCode.ground_failure.value)
+    labels = [card.fault_combo.itemText(i) for i in range(card.fault_combo.count())]
+    assert labels == [entry.label for entry in FAULT_CATALOGUE], "the catalogue, the same for both versions"
+    card.fault_combo.setCurrentIndex(card.fault_combo.findData("ground_fault"))
     card.fault_info.setText("RCD tripped")
     click(qtbot, card, UserAction.FAULT)
     loop.run_until(lambda: card.state_label.text() == "Faulted")

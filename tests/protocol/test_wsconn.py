@@ -131,3 +131,32 @@ def test_send_now_leaves_a_paused_transport_to_the_awaited_send() -> None:
             ws.resume_writing()
 
     assert asyncio.run(_with_peer(peer, body)) is False
+
+
+def test_a_connection_told_not_to_answer_pings_leaves_them_unanswered() -> None:
+    answered: list[bool] = []
+
+    async def peer(ws: ServerConnection) -> None:
+        for _ in range(2):
+            await ws.recv()  # the client has set whether it answers
+            pong = await ws.ping()
+            try:
+                await asyncio.wait_for(pong, 0.5)
+                answered.append(True)
+            except TimeoutError:
+                answered.append(False)
+            await ws.send("next")
+        await ws.wait_closed()
+
+    async def body(ws: DirectClientConnection) -> None:
+        got: list[str | bytes] = []
+        ws.set_receiver(got.append)
+        ws.answer_pings = False
+        ws.send_now("ready")
+        await _until(lambda: len(got) == 1)
+        ws.answer_pings = True
+        ws.send_now("ready")
+        await _until(lambda: len(got) == 2)
+
+    asyncio.run(_with_peer(peer, body))
+    assert answered == [False, True]
