@@ -3,6 +3,8 @@
 ocpplab                      the window, with the embedded mock CSMS
 ocpplab csms                 the mock CSMS alone, one log line per frame
 ocpplab run SCENARIO         a scenario file, exit 0 when every expectation held
+ocpplab diff A B             two recorded sessions frame by frame, exit 0 when they agree
+ocpplab replay TRACE         a recorded station's CALLs sent to a CSMS again; --diff compares the answers
 ocpplab sessions ...         list, export, import, delete stored sessions
 
 Every command answers a mistake with one line on stderr (what is wrong, where, what to do) and
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn, cast
 
-from ocpplab_desktop.commands import csms, options, run, sessions
+from ocpplab_desktop.commands import csms, diff, options, replay, run, sessions
 from ocpplab_desktop.commands.exit_status import CommandError, ExitStatus, exit_status_help
 from ocpplab_desktop.store.errors import StoreError
 
@@ -50,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gui.add_argument("--db", type=Path, default=None, help="session database (default: in the user data folder)")
 
-    for command in (csms.add_parser(sub), run.add_parser(sub)):
+    for command in (csms.add_parser(sub), run.add_parser(sub), diff.add_parser(sub), replay.add_parser(sub)):
         command.epilog = exit_status_help()
         command.formatter_class = argparse.RawDescriptionHelpFormatter
     sessions.add_parser(sub)
@@ -71,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             return csms.run(args)
         if command == "run":
             return run.run(args)
+        if command == "diff":
+            return diff.run(args)
+        if command == "replay":
+            return replay.run(args)
         return sessions.run(args)
     except (CommandError, StoreError) as exc:
         print(f"ocpplab {command}: {exc}", file=sys.stderr)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocpplab_desktop.commands import options
+from ocpplab_desktop.commands.diff import junit_file, write_report
 from ocpplab_desktop.commands.exit_status import CommandError, ExitStatus
 from ocpplab_desktop.paths import SCENARIOS
 
@@ -41,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=options.speed,
         default=None,
         help="simulated seconds per real second, 1 to 1000 (default: the scenario's)",
+    )
+    run.add_argument(
+        "--junit", type=junit_file, default=None, metavar="FILE", help="also write the report as JUnit XML"
     )
     return run
 
@@ -72,6 +76,7 @@ def _scenario_path(name: str) -> Path:
 async def _run(scenario: Scenario, args: argparse.Namespace, db: Path) -> int:
     from ocpplab_desktop.engine.lab import Lab
     from ocpplab_desktop.engine.scenario import ScenarioRunner
+    from ocpplab_desktop.replay.junit import cases_from_scenario
 
     lab = Lab(
         db_path=db,
@@ -86,6 +91,8 @@ async def _run(scenario: Scenario, args: argparse.Namespace, db: Path) -> int:
         await lab.close()
     print(report.render())
     print(f"session {lab.session_id} stored in {lab.db_path}")
+    if args.junit is not None:
+        write_report(args.junit, scenario.name, cases_from_scenario(report))
     if report.ok:
         return ExitStatus.OK
     if report.unreachable is not None:

@@ -1,5 +1,8 @@
 """`ocpplab sessions`: list, export, import and delete recorded sessions.
 
+`import` reads either kind of trace (replay/trace.py): a JSON Lines export or a plain OCPP-J log,
+whose inferred facts it prints, and whose unreadable lines it reports like an export's.
+
 Exit codes: 0 done; 1 done only in part (an import skipped lines) or declined (delete
 not confirmed); 2 nothing done because of an error, which is printed to stderr.
 """
@@ -11,7 +14,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.paths import default_db
+from ocpplab_desktop.replay.trace import import_trace
 from ocpplab_desktop.store.errors import StoreError, UnknownSessionError
 from ocpplab_desktop.store.store import SessionInfo, SessionSource, Store
 
@@ -35,9 +40,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument("id", type=int, metavar="ID", help="session id, as shown by `sessions list`")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: standard output)")
     imported = commands.add_parser(
-        "import", parents=[db_option], help="read a JSON Lines export into a new session named after the file"
+        "import",
+        parents=[db_option],
+        help="read a JSON Lines export or a plain OCPP-J log into a new session named after the file",
     )
-    imported.add_argument("file", type=Path, metavar="FILE", help="a JSON Lines file written by `sessions export`")
+    imported.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a JSON Lines file written by `sessions export`, or a log of one timestamped frame a line",
+    )
+    imported.add_argument("--station-id", metavar="ID", help="a log's station, for the lines that name none")
+    imported.add_argument(
+        "--version",
+        dest="ocpp_version",
+        choices=[v.value for v in OcppVersion],
+        help="a log's OCPP version (default: inferred from its actions)",
+    )
     delete = commands.add_parser("delete", parents=[db_option], help="delete a session and all its frames")
     delete.add_argument("id", type=int, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -113,7 +132,15 @@ def _export(store: Store, args: argparse.Namespace) -> int:
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:
-    result = store.import_jsonl(args.file)
+    version = OcppVersion(args.ocpp_version) if args.ocpp_version else None
+    result = import_trace(store, args.file, station_id=args.station_id, version=version)
+    if result.format == "jsonl" and (args.station_id or version):
+        print(
+            f"{args.file}: a JSON Lines export names its stations: --station-id and --version are ignored",
+            file=sys.stderr,
+        )
+    for fact in result.inferred:
+        print(f"{args.file}: {fact}")
     for bad in result.bad_lines:
         print(f"{args.file}:{bad.line}: skipped, {bad.reason}", file=sys.stderr)
     skipped = f", skipped {len(result.bad_lines)} unreadable lines" if result.bad_lines else ""

@@ -68,6 +68,7 @@ __all__ = ["Report", "Scenario", "ScenarioError", "ScenarioRunner", "StepResult"
 
 
 POLL_S = 0.5
+MIN_REAL_WAIT_S = 2.0
 """How often (simulated seconds) `wait_until` looks at its condition; each look waits for a clock tick."""
 
 
@@ -107,8 +108,17 @@ class Report:
 class ScenarioRunner:
     """Runs a scenario in a Lab; collects the station-side frames for expectations."""
 
-    def __init__(self, lab: Lab, scenario: Scenario, *, csms_url: str | None = None, timeout_s: float = 600.0) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        scenario: Scenario,
+        *,
+        csms_url: str | None = None,
+        timeout_s: float = 600.0,
+        min_real_wait_s: float = MIN_REAL_WAIT_S,
+    ) -> None:
         self.lab = lab
+        self.min_real_wait_s = min_real_wait_s
         self.scenario = scenario
         self.timeout_s = timeout_s
         config = scenario.station if csms_url is None else replace(scenario.station, csms_url=csms_url)
@@ -183,10 +193,17 @@ class ScenarioRunner:
         clock = self.lab.clock
         start = clock.now
         deadline = start + args.timeout
+        loop = asyncio.get_running_loop()
+        # At x1000 a 60 s timeout is 60 ms of real time: a busy machine must not fail the step for
+        # being slow, so the timeout also waits at least MIN_REAL_WAIT_S of real time.
+        real_deadline = loop.time() + self.min_real_wait_s
         while not check():
-            if clock.now >= deadline:
+            if clock.now >= deadline and loop.time() >= real_deadline:
                 raise StepFailed(f"{_describe(args)} not met within {args.timeout:g} s (simulated)", fatal=True)
-            await self.lab.sleep_sim(min(POLL_S, deadline - clock.now))
+            if clock.now < deadline:
+                await self.lab.sleep_sim(min(POLL_S, deadline - clock.now))
+            else:
+                await asyncio.sleep(0.01)
         return f"{_describe(args)} after {clock.now - start:.1f} s"
 
     def _condition(self, args: WaitUntilArgs) -> Callable[[], bool]:

@@ -42,6 +42,7 @@ from ocpplab_desktop.gui import theme
 from ocpplab_desktop.gui.formatting import format_elapsed
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.gui.timeline_window import TimelineWindow
 from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.store.errors import ExportCancelled, StoreError
 from ocpplab_desktop.store.recorder import SessionRecorder
@@ -138,6 +139,7 @@ class SessionsDock(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.viewers: list[SessionViewer] = []
+        self.playbacks: list[TimelineWindow] = []
         self.exports: list[ExportJob] = []
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
@@ -162,12 +164,15 @@ class SessionsDock(QWidget):
         self.refresh_button = QPushButton("Refresh", self)
         self.open_button = QPushButton(theme.icon("log"), "Open", self)
         self.open_button.setToolTip("Show the session's frames and graphs in a read-only window")
+        self.play_button = QPushButton(theme.icon("play"), "Play back…", self)
+        self.play_button.setToolTip("Replay the session in a window with play, step, seek and speed; no network")
         self.export_button = QPushButton(theme.icon("export"), "Export JSON Lines…", self)
         self.export_button.setToolTip("Save the session's frames, one JSON object per line")
         self.delete_button = QPushButton(theme.icon("delete"), "Delete", self)
         self.delete_button.setToolTip("Remove the session and everything recorded in it from the database")
         self.refresh_button.clicked.connect(self.refresh)
         self.open_button.clicked.connect(self._open_selected)
+        self.play_button.clicked.connect(self._play_back_selected)
         self.export_button.clicked.connect(self._export_selected)
         self.delete_button.clicked.connect(self._delete_selected)
         self.location = QLabel(self)
@@ -180,7 +185,7 @@ class SessionsDock(QWidget):
         self.recording_problem.hide()
 
         buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.open_button, self.export_button, self.delete_button):
+        for button in (self.refresh_button, self.open_button, self.play_button, self.export_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.location)
@@ -304,7 +309,7 @@ class SessionsDock(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_session_id() is not None
-        for button in (self.open_button, self.export_button, self.delete_button):
+        for button in (self.open_button, self.play_button, self.export_button, self.delete_button):
             button.setEnabled(chosen)
 
     # -- actions without dialogs (what the buttons do once the user has chosen) -----------
@@ -317,6 +322,14 @@ class SessionsDock(QWidget):
         self.viewers.append(viewer)
         viewer.show()
         return viewer
+
+    def play_back_session(self, session_id: int) -> TimelineWindow:
+        """A window that plays the stored session back on a timeline (frames so far, for the running one)."""
+        window = TimelineWindow(self._store(), session_id, self.window())
+        window.destroyed.connect(lambda: self.playbacks.remove(window))
+        self.playbacks.append(window)
+        window.show()
+        return window
 
     async def export_session(self, session_id: int, path: Path, job: ExportJob | None = None) -> int:
         """Write the session's frames as JSON Lines; returns how many. The running session is flushed first.
@@ -381,6 +394,11 @@ class SessionsDock(QWidget):
         session_id = self.selected_session_id()
         if session_id is not None:
             self.open_session(session_id)
+
+    def _play_back_selected(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is not None:
+            self.play_back_session(session_id)
 
     def _export_selected(self) -> None:
         session_id = self.selected_session_id()

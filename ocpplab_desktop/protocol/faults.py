@@ -24,7 +24,6 @@ frame a fault touches carries a note that starts with `NOTE_PREFIX`.
 from __future__ import annotations
 
 import functools
-import json
 import random
 import uuid
 from abc import ABC, abstractmethod
@@ -32,7 +31,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from importlib import resources
 from typing import Any
 
 from ocpplab_desktop.model.config import OcppVersion
@@ -498,9 +496,7 @@ _WRONG_TYPE: dict[str, object] = {"string": 0, "integer": "0", "number": "0", "b
 
 @functools.cache
 def _request_schema(version: OcppVersion, action: str) -> dict[str, Any]:
-    folder, suffix = schemas.SCHEMA_FILES[version]
-    path = resources.files("ocpp").joinpath(folder, "schemas", f"{action}{suffix}.json")
-    return json.loads(path.read_text(encoding="utf-8-sig"))
+    return schemas.schema(version, action)
 
 
 def _resolved(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

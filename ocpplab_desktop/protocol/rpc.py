@@ -198,6 +198,8 @@ class RpcConnection:
 
         RpcError if `validate` and the payload does not match the action's request schema.
         """
+        if type(action) is not str:  # an Enum of the ocpp library: the frame and the store want its text
+            action = str(getattr(action, "value", action))
         if validate:
             schemas.check(self.version, action, payload)
         call = OutgoingCall(

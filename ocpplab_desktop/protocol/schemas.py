@@ -50,18 +50,24 @@ def _schema_file(version: OcppVersion, action: str, response: bool) -> str:
     return f"{action}{'Response' if response else SCHEMA_FILES[version][1]}.json"
 
 
-@functools.cache
-def validator(version: OcppVersion, action: str, response: bool) -> Validator:
-    """The compiled validator for one message; KeyError if the version has no such action."""
+def schema(version: OcppVersion, action: str, *, response: bool = False) -> dict[str, Any]:
+    """The official JSON schema of one message (a fresh copy); KeyError if the version has no such action."""
     if action not in ACTIONS[version]:
         raise KeyError(action)
     folder = SCHEMA_FILES[version][0]
     path = resources.files("ocpp").joinpath(folder, "schemas", _schema_file(version, action, response))
     # The 2.0.1 schema files start with a byte order mark.
-    schema = json.loads(path.read_text(encoding="utf-8-sig"))
-    schema.pop("$schema", None)
-    schema.pop("$id", None)
-    compiled: Validator = fastjsonschema.compile(schema)
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8-sig"))
+    return loaded
+
+
+@functools.cache
+def validator(version: OcppVersion, action: str, response: bool) -> Validator:
+    """The compiled validator for one message; KeyError if the version has no such action."""
+    compiled_from = schema(version, action, response=response)
+    compiled_from.pop("$schema", None)
+    compiled_from.pop("$id", None)
+    compiled: Validator = fastjsonschema.compile(compiled_from)
     return compiled
 
 

@@ -18,7 +18,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -402,33 +402,73 @@ class Store:
         """
         path = Path(path)
         bad: list[BadLine] = []
+
+        def empty() -> str:
+            details = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3]) or "the file is empty"
+            return f"{path} holds no frames ({details}); export a session to see the format"
+
         try:
-            with path.open("rb") as stream, self._writing(), self._db.atomic():
-                session_id = self._insert_session(
-                    name or path.stem, SessionSource.IMPORT, {"imported_from": str(path)}, iso_utc(time.time())
-                )
-                count, stations, first, last = self._import_lines(session_id, stream, bad)
-                if count == 0:
-                    details = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3]) or "the file is empty"
-                    raise StoreError(f"{path} holds no frames ({details}); export a session to see the format")
-                self._db.table(STATIONS.name).insert_all(
-                    [escape_row({"session_id": session_id, "station_id": s}) for s in sorted(stations)],
-                    batch_size=INSERT_BATCH,
-                )
-                self._db.execute(
-                    f"UPDATE {SESSIONS.name} SET started_at = ?, ended_at = ? WHERE id = ?",
-                    [iso_utc(first), iso_utc(last), session_id],
+            with path.open("rb") as stream:
+                session_id, count = self._import(
+                    name or path.stem,
+                    {"imported_from": str(path)},
+                    lambda session_id: self._readable_lines(session_id, stream, bad),
+                    empty,
                 )
         except OSError as exc:
             raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
         return ImportResult(session_id, count, tuple(bad))
 
-    def _import_lines(
+    def import_frames(self, frames: Iterable[Frame], name: str, meta: dict[str, Any]) -> tuple[int, int]:
+        """Store `frames` as a new session (source "import"); returns (session id, frames stored).
+
+        The session spans its first to its last frame. One transaction: when iterating `frames`
+        raises (a cancelled import), or there is no frame, nothing is stored.
+        """
+        return self._import(
+            name,
+            meta,
+            lambda session_id: ((frame, frame_values(session_id, frame)) for frame in frames),
+            lambda: f"no frames to import into {name!r}",
+        )
+
+    def _import(
+        self,
+        name: str,
+        meta: dict[str, Any],
+        rows: Callable[[int], Iterable[tuple[Frame, list[Any]]]],
+        empty: Callable[[], str],
+    ) -> tuple[int, int]:
+        """A new imported session of `rows(session_id)`, inserted in chunks; StoreError(empty()) if there are none."""
+        with self._writing(), self._db.atomic():
+            session_id = self._insert_session(name, SessionSource.IMPORT, meta, iso_utc(time.time()))
+            chunk: list[list[Any]] = []
+            count, stations, first, last = 0, set(), float("inf"), float("-inf")
+            for frame, values in rows(session_id):
+                chunk.append(values)
+                count += 1
+                stations.add(frame.station_id)
+                first, last = min(first, frame.wall_time), max(last, frame.wall_time)
+                if len(chunk) >= INSERT_BATCH:
+                    self._db.conn.executemany(_INSERTS[FRAMES], chunk)
+                    chunk.clear()
+            self._db.conn.executemany(_INSERTS[FRAMES], chunk)
+            if count == 0:
+                raise StoreError(empty())
+            self._db.table(STATIONS.name).insert_all(
+                [escape_row({"session_id": session_id, "station_id": s}) for s in sorted(stations)],
+                batch_size=INSERT_BATCH,
+            )
+            self._db.execute(
+                f"UPDATE {SESSIONS.name} SET started_at = ?, ended_at = ? WHERE id = ?",
+                [iso_utc(first), iso_utc(last), session_id],
+            )
+        return session_id, count
+
+    def _readable_lines(
         self, session_id: int, lines: Iterable[bytes], bad: list[BadLine]
-    ) -> tuple[int, set[str], float, float]:
-        """Insert the frames among `lines`, a chunk at a time; returns (count, stations, first, last)."""
-        chunk: list[list[Any]] = []
-        count, stations, first, last = 0, set(), float("inf"), float("-inf")
+    ) -> Iterator[tuple[Frame, list[Any]]]:
+        """The frames among the lines of an export, with their rows; what is not a frame goes to `bad`."""
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -438,21 +478,14 @@ class Store:
                 bad.append(BadLine(number, reason(exc)))
                 continue
             try:
-                chunk.append(frame_values(session_id, frame))
+                values = frame_values(session_id, frame)
             except (ValueError, OverflowError, OSError):
                 bad.append(BadLine(number, f"wall_time {frame.wall_time} is out of range for a Unix time"))
                 continue
             except TypeError as exc:
                 bad.append(BadLine(number, str(exc)))
                 continue
-            count += 1
-            stations.add(frame.station_id)
-            first, last = min(first, frame.wall_time), max(last, frame.wall_time)
-            if len(chunk) >= INSERT_BATCH:
-                self._db.conn.executemany(_INSERTS[FRAMES], chunk)
-                chunk.clear()
-        self._db.conn.executemany(_INSERTS[FRAMES], chunk)
-        return count, stations, first, last
+            yield frame, values
 
     # --- internals -----------------------------------------------------------------
     def _insert_session(

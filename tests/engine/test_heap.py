@@ -46,3 +46,27 @@ def test_a_cycle_frozen_with_the_fleet_is_collected_after_release() -> None:
         assert alive() is None
     finally:
         keeper.stop()
+
+
+def test_while_running_the_collector_runs_only_from_the_keeper_and_collects_what_is_due() -> None:
+    class Node:
+        other: object = None
+
+    keeper = HeapKeeper(every_s=1000.0)
+    was_enabled = gc.isenabled()
+    keeper.start()
+    try:
+        assert not gc.isenabled(), "no automatic collection inside some destructor"
+        nodes = []
+        for _ in range(YOUNG_THRESHOLD + 10):
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            nodes.append(weakref.ref(a))
+            del a, b
+        assert all(ref() is not None for ref in nodes[-10:]), "garbage cycles wait for the keeper"
+        keeper.tick(0.0)
+        keeper.tick(0.05)
+        assert keeper.collections == 1 and all(ref() is None for ref in nodes)
+    finally:
+        keeper.stop()
+    assert gc.isenabled() == was_enabled

@@ -36,7 +36,7 @@ async def test_wait_until_times_out_after_its_timeout_in_simulated_seconds_and_s
     failed = asyncio.Event()
     lab.bus.subscribe(lambda e: isinstance(e, StationEvent) and e.kind == "connect_failed" and failed.set())
     try:
-        runner = ScenarioRunner(lab, scenario, csms_url=refusing_url)
+        runner = ScenarioRunner(lab, scenario, csms_url=refusing_url, min_real_wait_s=0)
         running = asyncio.ensure_future(runner.run())
         await asyncio.wait_for(failed.wait(), 30)
         start = lab.clock.now
