@@ -441,7 +441,15 @@ class LogView(QWidget):
 
 
 def _exchange_text(frame: Frame, partner: Frame | None) -> str:
-    """The frame and its partner, request first, each under a heading."""
+    """The frame and its partner, request first, each under a heading; for a frame a fault altered,
+    also the text that was intended."""
+    text = _exchange_only(frame, partner)
+    if frame.intended is not None:
+        text += f"\n\n// intended (what the sender meant; a fault altered it on the way):\n{frame.intended}"
+    return text
+
+
+def _exchange_only(frame: Frame, partner: Frame | None) -> str:
     if partner is None:
         return f"// {formatting.frame_heading(frame)}\n{formatting.pretty_json(frame)}"
     pair = (partner, frame) if frame.message_type is not MessageType.CALL else (frame, partner)

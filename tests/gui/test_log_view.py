@@ -271,3 +271,19 @@ def test_error_rows_are_painted_with_a_red_tint(view: LogView, make_frame: Frame
     plain, tinted = _row_colour(view, 0), _row_colour(view, 2)
     assert tinted.red() - tinted.green() > 15
     assert abs(plain.red() - plain.green()) < 10
+
+
+def test_a_frame_a_fault_altered_shows_what_the_wire_carried_and_what_was_intended(
+    view: LogView, make_frame: FrameFactory
+) -> None:
+    from dataclasses import replace
+
+    broken = make_frame('[2, "x", "Heartbeat", {', direction=Direction.TO_CSMS, error="Invalid JSON")
+    altered = replace(broken, intended='[2,"x","Heartbeat",{}]', note="fault: corrupt (truncate)")
+    view.append_frames([altered])
+    view.faults_check.setChecked(True)
+    view.select_row(0)
+    text = view.json_edit.toPlainText()
+    assert '[2, "x", "Heartbeat", {' in text
+    assert text.endswith('// intended (what the sender meant; a fault altered it on the way):\n[2,"x","Heartbeat",{}]')
+    assert "note: fault: corrupt (truncate)" in view.meta_label.text()
