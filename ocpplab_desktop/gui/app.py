@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
-from ocpplab_desktop.gui import theme
+from ocpplab_desktop.gui import theme, trace_import
 from ocpplab_desktop.gui.about import AboutDialog
 from ocpplab_desktop.gui.bridge import EngineBridge, spawn_soon
 from ocpplab_desktop.gui.builder import StationBuilderDialog
@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         self.tree.contextMenuWanted.connect(self._show_tree_menu)
         self.sessions.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.action_import_trace = trace_import.install(self.sessions, self)
         self.fault_panel.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._status_timer = QTimer(self)
