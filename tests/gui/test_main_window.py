@@ -102,7 +102,9 @@ def test_menus_hold_the_station_view_session_and_help_actions_with_their_shortcu
         view = _texts(menus["View"].actions())
         assert view[:5] == ["Stations", "Message log", "Power", "Mock CSMS", "Sessions"]
         assert "Reset layout" in view
-        assert _texts(menus["Session"].actions()) == ["Export current session…", "Export graph as PNG…", "Sessions…"]
+        assert _texts(menus["Session"].actions()) == [
+            "Export current session…", "Export graph as PNG…", "Sessions…", "Import trace…",
+        ]  # fmt: skip
         assert _texts(menus["Help"].actions()) == ["About OCPPLab Desktop"]
         ui = window.ui
         shortcuts = {
