@@ -62,7 +62,7 @@ def db_bytes(path: Path) -> int:
 async def serve_lab_csms(port: int, db: str, ready: str) -> None:
     from ocpplab_desktop.engine.lab import Lab
 
-    lab = Lab(db_path=db, csms_port=port, session_name="bench CSMS")
+    lab = Lab(db_path=db, csms_port=port, session_name="bench CSMS", manage_heap=True)
     await lab.start()
     Path(ready).write_text(lab.csms_url or "")
     await _until_signalled()
@@ -152,7 +152,7 @@ async def lab_fleet(url: str, stations: int, seconds: float, db: Path, profile: 
             counted["calls"] += 1
             rtts.append(event.rtt_ms)
 
-    lab = Lab(db_path=db, csms_port=None, session_name="bench fleet")
+    lab = Lab(db_path=db, csms_port=None, session_name="bench fleet", manage_heap=True)
     lab.bus.subscribe(on_event)
     await lab.start()
     base = replace(load_template("ac-22kw-wallbox"), meter_interval_s=1, csms_url=url)

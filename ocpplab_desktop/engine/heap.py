@@ -78,6 +78,7 @@ class HeapKeeper:
 
     def stop(self) -> None:
         self.release()
+        gc.collect()  # the backlog now, at a safe point, not at the first allocation after enabling
         gc.set_threshold(*self._threshold)
         if self._was_enabled:
             gc.enable()

@@ -42,6 +42,7 @@ class Lab:
         session_name: str = "lab session",
         session_source: SessionSource = SessionSource.LAB,
         csms_port_fallback: bool = False,
+        manage_heap: bool = False,
     ) -> None:
         """`csms_port_fallback`: when `csms_port` is taken, listen on a free port instead of failing
         (the window's default port only: a port the user asked for is the one stations will use)."""
@@ -58,7 +59,9 @@ class Lab:
         self.session_id: int | None = None
         self._session_name, self._session_source = session_name, session_source
         self._tasks = TaskSet("lab")
-        self.heap = HeapKeeper()
+        self.heap: HeapKeeper | None = HeapKeeper() if manage_heap else None
+        """`manage_heap`: freeze the heap and collect from the clock task (fleets; see engine/heap.py). Off
+        by default: in a process with Qt widgets, the deferred collections have deadlocked in Qt destructors."""
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -69,7 +72,8 @@ class Lab:
             self._tasks.spawn(self.recorder.run(), name="recorder")
         if self._csms_port is not None:
             self.csms = await self._start_csms()
-        self.heap.start()
+        if self.heap is not None:
+            self.heap.start()
         self._tasks.spawn(self._tick(), name="lab clock")
 
     async def _start_csms(self) -> MockCsms:
@@ -98,7 +102,8 @@ class Lab:
             self.recorder.close()
         if self.store is not None:
             self.store.close()
-        self.heap.stop()
+        if self.heap is not None:
+            self.heap.stop()
 
     async def __aenter__(self) -> Lab:
         await self.start()
@@ -115,7 +120,8 @@ class Lab:
             now = loop.time()
             self.clock.advance_real(now - last)
             last = now
-            self.heap.tick(now)
+            if self.heap is not None:
+                self.heap.tick(now)
 
     # --- stations ---------------------------------------------------------------------------
     @property
@@ -147,7 +153,8 @@ class Lab:
     async def remove_station(self, station_id: str) -> None:
         station = self.stations.pop(station_id)
         await station.stop()
-        self.heap.release()  # its reference cycles may be frozen: let the collector see them
+        if self.heap is not None:
+            self.heap.release()  # its reference cycles may be frozen: let the collector see them
 
     async def sleep_sim(self, seconds: float) -> None:
         """Wait for `seconds` of simulated time to pass (at the lab's speed)."""
