@@ -35,6 +35,7 @@ from ocpplab_desktop.protocol.endpoint import Endpoint
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 from ocpplab_desktop.protocol.wsconn import DirectClientConnection
+from ocpplab_desktop.replay.trace import ONLY_IN
 
 SUBPROTOCOLS = {OcppVersion.V16: "ocpp1.6", OcppVersion.V201: "ocpp2.0.1"}
 MAPPED_FIELDS = frozenset({"transactionId"})
@@ -44,8 +45,7 @@ MAPPED_FIELDS = frozenset({"transactionId"})
 def infer_version(frames: Sequence[Frame]) -> OcppVersion:
     """The version a recording speaks, from actions that exist in only one version (1.6 by default)."""
     actions = {f.action for f in frames if f.action}
-    v16, v201 = set(schemas.ACTIONS[OcppVersion.V16]), set(schemas.ACTIONS[OcppVersion.V201])
-    if actions & (v201 - v16) and not actions & (v16 - v201):
+    if actions & ONLY_IN[OcppVersion.V201] and not actions & ONLY_IN[OcppVersion.V16]:
         return OcppVersion.V201
     return OcppVersion.V16
 

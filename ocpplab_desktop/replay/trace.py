@@ -100,7 +100,7 @@ _AGREED: dict[str, Direction] = {
     for action, direction in SENDER[version].items()
     if all(SENDER[v].get(action, direction) is direction for v in OcppVersion)
 }
-_ONLY_IN: dict[OcppVersion, frozenset[str]] = {
+ONLY_IN: dict[OcppVersion, frozenset[str]] = {
     version: ACTIONS[version].difference(*(ACTIONS[v] for v in OcppVersion if v is not version))
     for version in OcppVersion
 }
@@ -330,7 +330,7 @@ def _infer_version(lines: list[_Line], inferred: list[str]) -> OcppVersion | Non
     for line in lines:
         if line.kind is not MessageType.CALL or line.action is None:
             continue
-        for version, only in _ONLY_IN.items():
+        for version, only in ONLY_IN.items():
             if line.action not in only:
                 continue
             if found is None:
