@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -169,6 +170,8 @@ async def run_lab(db: Path | None, port: int, startup_problem: str | None = None
 
 
 async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_problem: str | None) -> int:
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
     from ocpplab_desktop.engine.lab import Lab
     from ocpplab_desktop.gui.app import MainWindow
     from ocpplab_desktop.store.errors import StoreError
@@ -184,6 +187,10 @@ async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_p
     if port and lab.csms is not None and lab.csms.port != port:
         print(f"port {port} is taken; the embedded CSMS listens on {lab.csms_url} instead", file=sys.stderr)
 
+    # Cyclic garbage is collected only in this (the GUI) thread, from a timer: an automatic
+    # collection triggered in the store's writer thread or an import worker would destroy any Qt
+    # object caught in a cycle there ("Timers cannot be stopped from another thread", or a crash).
+    collector = GarbageCollector(interval=1.0)
     window = MainWindow(lab)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -196,6 +203,9 @@ async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_p
         stop_requested.cancel()
         await window.close_tasks()
         saved = await close_lab(lab)
+        collector.timer.stop()
+        gc.collect()
+        gc.enable()
     return EXIT_OK if saved else EXIT_FAILED
 
 

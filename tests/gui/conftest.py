@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -23,6 +24,29 @@ _HERE = Path(__file__).parent
 _OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
 
 FrameFactory = Callable[..., Frame]
+
+
+@pytest.fixture(autouse=True)
+def _cycles_collected_in_the_gui_thread(qapp: Any) -> Any:
+    """As the app does (gui/launch.py), collect cyclic garbage only in the GUI thread.
+
+    An automatic collection set off in another thread (the store's writer, an import worker, a
+    later test's `asyncio.to_thread`) would destroy a Qt object left in a cycle by a window test
+    in that thread: Qt warns "Timers cannot be stopped from another thread", or crashes (seen
+    once in CI as a segmentation fault in a later, Qt-free test). So automatic collection is off
+    during a window test, and whatever the test left is collected here, before the next one.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.enable()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
