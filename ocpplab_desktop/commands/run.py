@@ -19,7 +19,7 @@ from ocpplab_desktop.commands.exit_status import CommandError, ExitStatus
 from ocpplab_desktop.paths import SCENARIOS
 
 if TYPE_CHECKING:
-    from ocpplab_desktop.engine.scenario import Scenario
+    from ocpplab_desktop.engine.scenario import Gate, Scenario
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -75,7 +75,7 @@ def _scenario_path(name: str) -> Path:
 
 async def _run(scenario: Scenario, args: argparse.Namespace, db: Path) -> int:
     from ocpplab_desktop.engine.lab import Lab
-    from ocpplab_desktop.engine.scenario import ScenarioRunner
+    from ocpplab_desktop.engine.scenario import Gate, ScenarioRunner
     from ocpplab_desktop.replay.junit import cases_from_scenario
 
     lab = Lab(
@@ -84,10 +84,14 @@ async def _run(scenario: Scenario, args: argparse.Namespace, db: Path) -> int:
         csms_port=None if args.csms else 0,
         session_name=f"scenario: {scenario.name}",
     )
+    # A pause waits for Enter when someone is at the terminal; in CI it passes through.
+    gate = Gate(interactive=sys.stdin is not None and sys.stdin.isatty())
+    unsubscribe = lab.bus.subscribe(_Presenter(gate).on_event)
     try:
         await lab.start()
-        report = await ScenarioRunner(lab, scenario, csms_url=args.csms).run()
+        report = await ScenarioRunner(lab, scenario, csms_url=args.csms, gate=gate).run()
     finally:
+        unsubscribe()
         await lab.close()
     print(report.render())
     print(f"session {lab.session_id} stored in {lab.db_path}")
@@ -99,3 +103,37 @@ async def _run(scenario: Scenario, args: argparse.Namespace, db: Path) -> int:
         print(f"ocpplab run: {report.unreachable}", file=sys.stderr)
         return ExitStatus.UNREACHABLE
     return ExitStatus.FAILED
+
+
+class _Presenter:
+    """Prints a scenario's captions as they come and, while a pause waits, reads Enter from the terminal."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+        self.caption: str | None = None
+        self.reading = False
+
+    def on_event(self, event: object) -> None:
+        from ocpplab_desktop.model.events import ScenarioProgress
+
+        if not isinstance(event, ScenarioProgress):
+            return
+        if event.caption is not None and event.caption != self.caption:
+            self.caption = event.caption
+            print(f"» {event.caption}", flush=True)
+        if event.waiting is not None and not self.reading:
+            print(f"  paused: {event.waiting} (press Enter to continue)", flush=True)
+            self._read_enter()
+
+    def _read_enter(self) -> None:
+        loop = asyncio.get_running_loop()
+        fd = sys.stdin.fileno()
+        self.reading = True
+
+        def ready() -> None:
+            sys.stdin.readline()
+            loop.remove_reader(fd)
+            self.reading = False
+            self.gate.resume()
+
+        loop.add_reader(fd, ready)

@@ -49,7 +49,9 @@ from ocpplab_desktop.engine.scenario_schema import (
     FrameMatch,
     InjectArgs,
     NoteArgs,
+    PauseArgs,
     RebootArgs,
+    SayArgs,
     Scenario,
     ScenarioError,
     Step,
@@ -60,11 +62,54 @@ from ocpplab_desktop.engine.scenario_schema import (
 )
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.connector import Refused, UserAction
-from ocpplab_desktop.model.events import StationEvent
+from ocpplab_desktop.model.events import ScenarioProgress, StationEvent
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
-__all__ = ["Report", "Scenario", "ScenarioError", "ScenarioRunner", "StepResult", "load_scenario", "parse_scenario"]
+__all__ = [
+    "Gate",
+    "Report",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioRunner",
+    "StepResult",
+    "load_scenario",
+    "parse_scenario",
+]
+
+DEFAULT_PROMPT = "Continue when ready"
+
+
+class Gate:
+    """Where a scenario's `pause` steps wait until the presenter continues (a click, a key, Enter).
+
+    A gate that is not `interactive` never waits: with nobody to continue it (CI, a pipe), a pause
+    is reported as passed through, so a demonstration scenario still runs unattended.
+    """
+
+    def __init__(self, *, interactive: bool = True) -> None:
+        self.interactive = interactive
+        self.waiting: str | None = None
+        self._go = asyncio.Event()
+
+    async def wait(self, prompt: str) -> str:
+        if not self.interactive:
+            return f"not paused ({prompt!r}): nobody to continue it in this run"
+        self.waiting = prompt
+        self._go.clear()
+        try:
+            await self._go.wait()
+        finally:
+            self.waiting = None
+        return f"continued ({prompt!r})"
+
+    def resume(self) -> bool:
+        """Continue a waiting pause; False when none waits."""
+        if self.waiting is None:
+            return False
+        self.waiting = None
+        self._go.set()
+        return True
 
 
 POLL_S = 0.5
@@ -116,8 +161,12 @@ class ScenarioRunner:
         csms_url: str | None = None,
         timeout_s: float = 600.0,
         min_real_wait_s: float = MIN_REAL_WAIT_S,
+        gate: Gate | None = None,
     ) -> None:
         self.lab = lab
+        self.gate = gate if gate is not None else Gate(interactive=False)
+        self.caption: str | None = None
+        self._number = 0
         self.min_real_wait_s = min_real_wait_s
         self.scenario = scenario
         self.timeout_s = timeout_s
@@ -140,7 +189,8 @@ class ScenarioRunner:
         try:
             self.station = self.lab.add_station(self.config)
             for step in self.scenario.steps:
-                number = step.index + 1
+                number = self._number = step.index + 1
+                self._progress(step.kind)
                 try:
                     detail = await self._step(step)
                     self.report.results.append(StepResult(number, step.kind, True, detail))
@@ -153,7 +203,22 @@ class ScenarioRunner:
             await asyncio.sleep(0.05)
         finally:
             unsubscribe()
+            self._progress("", finished=True)
         return self.report
+
+    def _progress(self, kind: str, *, waiting: str | None = None, finished: bool = False) -> None:
+        self.lab.bus.publish(
+            ScenarioProgress(
+                self.scenario.name,
+                self.config.id,
+                self._number,
+                len(self.scenario.steps),
+                kind,
+                self.caption,
+                waiting,
+                finished,
+            )
+        )
 
     # --- steps -----------------------------------------------------------------------------------
     async def _step(self, step: Step) -> str:
@@ -306,6 +371,21 @@ class ScenarioRunner:
         assert self.station is not None
         cleared = faults.clear(self.lab, self.station.id, args.side)
         return f"{cleared} fault(s) cleared"
+
+    async def _step_say(self, args: SayArgs) -> str:
+        assert self.station is not None
+        self.caption = args.text
+        self.station.note("caption", args.text)
+        self._progress("say")
+        return args.text
+
+    async def _step_pause(self, args: PauseArgs) -> str:
+        prompt = args.prompt or DEFAULT_PROMPT
+        self._progress("pause", waiting=prompt if self.gate.interactive else None)
+        try:
+            return await self.gate.wait(prompt)
+        finally:
+            self._progress("pause")
 
     async def _step_note(self, args: NoteArgs) -> str:
         assert self.station is not None

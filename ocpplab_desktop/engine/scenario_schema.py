@@ -236,6 +236,18 @@ class RebootArgs(Schema):
     pass
 
 
+class SayArgs(Schema):
+    """A caption for the audience: shown as a banner in the window, printed by `ocpplab run`."""
+
+    text: str = Field(min_length=1)
+
+
+class PauseArgs(Schema):
+    """Wait for the presenter: a click, a key or Enter continues. `prompt` says what is awaited."""
+
+    prompt: str | None = None
+
+
 def _policy_settings() -> type[BaseModel]:
     """The settings of `CsmsPolicy` as a model: every one optional, converted to the policy's types."""
     hints = typing.get_type_hints(CsmsPolicy)
@@ -260,6 +272,8 @@ STEP_KINDS: dict[str, StepKind] = {
     "data_transfer": StepKind(DataTransferArgs),
     "reboot": StepKind(RebootArgs),
     "note": StepKind(NoteArgs, "text"),
+    "say": StepKind(SayArgs, "text"),
+    "pause": StepKind(PauseArgs, "prompt"),
     "inject": StepKind(InjectArgs, "kind"),
     "clear_faults": StepKind(ClearFaultsArgs),
 }

@@ -84,3 +84,24 @@ class StationEvent:
     detail: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     mono_time: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioProgress:
+    """Where a running scenario is, for whoever presents it: its caption and whether it waits.
+
+    Published when a step starts, when a `say` step changes the caption and when a `pause`
+    step starts or ends waiting; `finished` once the last step has run.
+    """
+
+    scenario: str
+    station_id: str
+    step: int
+    """1-based number of the step running now (0 before the first)."""
+    steps: int
+    kind: str
+    caption: str | None = None
+    """The latest `say` text, shown until the next one."""
+    waiting: str | None = None
+    """While a `pause` step waits: its prompt (or a default one)."""
+    finished: bool = False
