@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"port of the embedded mock CSMS (default {options.DEFAULT_PORT}, or a free one if it is taken)",
     )
     gui.add_argument("--db", type=Path, default=None, help="session database (default: in the user data folder)")
+    gui.add_argument(
+        "--scenario",
+        default=None,
+        metavar="FILE",
+        help="play a scenario in the window once it is open, with its captions and pauses (View > Present: F11)",
+    )
 
     for command in (csms.add_parser(sub), run.add_parser(sub), diff.add_parser(sub), replay.add_parser(sub)):
         command.epilog = exit_status_help()
@@ -68,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "gui"
     try:
         if command == "gui":
-            return _gui(getattr(args, "db", None), getattr(args, "port", None))
+            return _gui(getattr(args, "db", None), getattr(args, "port", None), getattr(args, "scenario", None))
         if command == "csms":
             return csms.run(args)
         if command == "run":
@@ -83,10 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         return exc.status if isinstance(exc, CommandError) else ExitStatus.USAGE
 
 
-def _gui(db: Path | None, port: int | None) -> int:
-    """The window; a bad database or a taken --port is said in the window's start-up error."""
+def _gui(db: Path | None, port: int | None, scenario: str | None = None) -> int:
+    """The window; a bad database or a taken --port is said in the window's start-up error.
+
+    A `--scenario` that does not load is a usage error before any window opens (exit 2).
+    """
     from ocpplab_desktop.csms.server import listen_problem
     from ocpplab_desktop.gui.launch import launch
+
+    scenario_path = None
+    if scenario is not None:
+        from ocpplab_desktop.engine.scenario import ScenarioError, load_scenario
+
+        scenario_path = run.scenario_path(scenario)
+        try:
+            load_scenario(scenario_path)
+        except ScenarioError as exc:
+            raise CommandError(str(exc)) from None
 
     path: Path | None = None
     try:
@@ -96,7 +115,7 @@ def _gui(db: Path | None, port: int | None) -> int:
         problem = listen_problem("127.0.0.1", port) if port is not None else None
     except CommandError as exc:
         problem = str(exc)
-    return launch(path, options.DEFAULT_PORT if port is None else port, startup_problem=problem)
+    return launch(path, options.DEFAULT_PORT if port is None else port, startup_problem=problem, scenario=scenario_path)
 
 
 if __name__ == "__main__":

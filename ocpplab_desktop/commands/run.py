@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from ocpplab_desktop.engine.scenario import ScenarioError, load_scenario
 
     try:
-        scenario = load_scenario(_scenario_path(args.scenario))
+        scenario = load_scenario(scenario_path(args.scenario))
     except ScenarioError as exc:
         raise CommandError(str(exc)) from None
     db = options.database(args.db)
@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(scenario, args, db))
 
 
-def _scenario_path(name: str) -> Path:
+def scenario_path(name: str) -> Path:
+    """A scenario file by path, or a shipped scenario by name."""
     path = Path(name)
     if path.exists():
         return path

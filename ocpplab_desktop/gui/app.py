@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
-from ocpplab_desktop.gui import theme, trace_import
+from ocpplab_desktop.gui import demo, theme, trace_import
 from ocpplab_desktop.gui.about import AboutDialog
 from ocpplab_desktop.gui.bridge import EngineBridge, spawn_soon
 from ocpplab_desktop.gui.builder import StationBuilderDialog
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.tree.contextMenuWanted.connect(self._show_tree_menu)
         self.sessions.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.action_import_trace = trace_import.install(self.sessions, self)
+        self.demo = demo.install(self)
         self.fault_panel.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._status_timer = QTimer(self)
@@ -479,7 +480,12 @@ class MainWindow(QMainWindow):
 
     async def close_tasks(self) -> None:
         """Cancel the engine work of the window, its CSMS console and its fault panel; wait until it has ended."""
-        await asyncio.gather(self._tasks.close(), self.csms_console.close_tasks(), self.fault_panel.close_tasks())
+        await asyncio.gather(
+            self._tasks.close(),
+            self.csms_console.close_tasks(),
+            self.fault_panel.close_tasks(),
+            self.demo.close_tasks(),
+        )
 
     # -- dialogs --------------------------------------------------------------------------
 

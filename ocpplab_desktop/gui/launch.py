@@ -119,11 +119,12 @@ def _exit_on_fatal(mode: object, _context: object, message: str) -> None:
         os._exit(EXIT_FAILED)
 
 
-def launch(db: Path | None, port: int, *, startup_problem: str | None = None) -> int:
+def launch(db: Path | None, port: int, *, startup_problem: str | None = None, scenario: Path | None = None) -> int:
     """Open the lab window with the embedded mock CSMS on `port`; returns the process exit code.
 
     `startup_problem` is what the command line found wrong before the lab starts (a database it
     cannot write, a port that is taken); it is shown as a start-up error, and the lab does not start.
+    `scenario` is played in the window once it is shown (`ocpplab gui --scenario FILE`).
     """
     problem = platform_problem(os.environ)
     if problem is not None:
@@ -150,11 +151,11 @@ def launch(db: Path | None, port: int, *, startup_problem: str | None = None) ->
     app.setQuitOnLastWindowClosed(False)
     if db is None and startup_problem is None:
         db = default_db()
-    result: int = qasync.run(run_lab(db, port, startup_problem))
+    result: int = qasync.run(run_lab(db, port, startup_problem, scenario))
     return result
 
 
-async def run_lab(db: Path | None, port: int, startup_problem: str | None = None) -> int:
+async def run_lab(db: Path | None, port: int, startup_problem: str | None = None, scenario: Path | None = None) -> int:
     """Start the lab, show the window, and close the lab cleanly once the window is closed.
 
     Ctrl+C in the terminal, or a SIGTERM from a logout or `kill`, closes the window like Ctrl+Q,
@@ -163,13 +164,15 @@ async def run_lab(db: Path | None, port: int, startup_problem: str | None = None
     stop = asyncio.Event()
     previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in STOP_SIGNALS}
     try:
-        return await _run_window(db, port, stop, startup_problem)
+        return await _run_window(db, port, stop, startup_problem, scenario)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_problem: str | None) -> int:
+async def _run_window(
+    db: Path | None, port: int, stop: asyncio.Event, startup_problem: str | None, scenario: Path | None = None
+) -> int:
     from pyqtgraph.util.garbage_collector import GarbageCollector
 
     from ocpplab_desktop.engine.lab import Lab
@@ -195,6 +198,8 @@ async def _run_window(db: Path | None, port: int, stop: asyncio.Event, startup_p
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
+    if scenario is not None:
+        window.demo.play_file(scenario)
     stop_requested = asyncio.ensure_future(stop.wait())
     stop_requested.add_done_callback(lambda _done: window.close())
     try:

@@ -39,7 +39,7 @@ def test_say_and_pause_are_checked_when_the_file_is_loaded() -> None:
     assert scenario.steps[5].args.prompt is None
     with pytest.raises(ScenarioError, match=r"steps\[0\] \(say\): String should have at least 1 character"):
         parse_scenario({**DEMO, "steps": [{"say": ""}]})
-    with pytest.raises(ScenarioError, match="unknown field|Extra inputs|not allowed|unknown"):
+    with pytest.raises(ScenarioError, match=r"steps\[0\] \(pause\)"):
         parse_scenario({**DEMO, "steps": [{"pause": {"seconds": 3}}]})
 
 

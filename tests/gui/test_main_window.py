@@ -101,9 +101,10 @@ def test_menus_hold_the_station_view_session_and_help_actions_with_their_shortcu
         ]  # fmt: skip
         view = _texts(menus["View"].actions())
         assert view[:5] == ["Stations", "Message log", "Power", "Mock CSMS", "Sessions"]
-        assert "Reset layout" in view
+        assert "Reset layout" in view and view[-1] == "Present"
         assert _texts(menus["Session"].actions()) == [
             "Export current session…", "Export graph as PNG…", "Sessions…", "Import trace…",
+            "Play scenario…", "Continue scenario",
         ]  # fmt: skip
         assert _texts(menus["Help"].actions()) == ["About OCPPLab Desktop"]
         ui = window.ui
