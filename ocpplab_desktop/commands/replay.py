@@ -5,6 +5,10 @@ which is imported first. The replay runs against the built-in CSMS unless `--csm
 is stored as a session of its own. With `--diff` every new answer is compared with the recorded
 one (timestamps, message ids and CSMS-assigned ids ignored) and the exit status says whether
 they differ: 0 none, 1 some, 2 a usage error, 3 the CSMS could not be reached.
+
+With `--as-csms` the lab is the recorded CSMS instead; `--diff` then waits until the station it
+served has gone (or Ctrl+C/SIGTERM) and compares what that station sent and answered with what
+the recorded station did, with the same exit statuses.
 """
 
 from __future__ import annotations
@@ -43,7 +47,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     replay.add_argument("--station-id", default=None, help="which recorded station (default: the first)")
     replay.add_argument("--ignore", action="append", default=[], metavar="FIELD", help="also ignore this field")
-    replay.add_argument("--diff", action="store_true", help="compare every answer with the recorded one")
+    replay.add_argument(
+        "--diff",
+        action="store_true",
+        help="compare every answer with the recorded one (with --as-csms: the station's frames, once it has gone)",
+    )
     replay.add_argument(
         "--as-csms",
         action="store_true",
@@ -85,9 +93,13 @@ def _recorded_session(args: argparse.Namespace, db: Path) -> int:
 
 
 async def _as_csms(args: argparse.Namespace, db: Path, session: int, recorded: list[Frame]) -> int:
-    """Serve the recorded CSMS until the station it played to has gone, or until interrupted."""
+    """Serve the recorded CSMS until interrupted; with --diff, until the station it served has gone.
+
+    With --diff the station's frames are then compared with the recorded station's, and the exit
+    status says whether the station behaved as recorded.
+    """
     from ocpplab_desktop.model.events import EventBus
-    from ocpplab_desktop.replay.csms_player import CsmsRecording, ReplayCsms
+    from ocpplab_desktop.replay.csms_player import CsmsRecording, ReplayCsms, served_against_recorded
     from ocpplab_desktop.replay.player import ReplayError, infer_version
     from ocpplab_desktop.store.recorder import SessionRecorder
     from ocpplab_desktop.store.store import SessionSource, Store
@@ -106,14 +118,19 @@ async def _as_csms(args: argparse.Namespace, db: Path, session: int, recorded: l
         await csms.start()
     except OSError as exc:
         raise CommandError(f"cannot listen on port {args.port}: {exc}") from None
-    print(f"replaying the CSMS of session {session} at {csms.url}/{recording.station_id} (Ctrl+C ends it)", flush=True)
+    until = "the station has gone, or Ctrl+C" if args.diff else "Ctrl+C"
+    print(f"replaying the CSMS of session {session} at {csms.url}/{recording.station_id} (until {until})", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    ends = [stop.wait(), csms.gone.wait()] if args.diff else [stop.wait()]
+    waits = [asyncio.ensure_future(end) for end in ends]
     try:
-        await stop.wait()
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for wait in waits:
+            wait.cancel()
         await csms.stop()
         recording_task.cancel()
         recorder.close()
@@ -122,14 +139,30 @@ async def _as_csms(args: argparse.Namespace, db: Path, session: int, recorded: l
     for action, error in csms.sent:
         print(f"  {'ok  ' if error is None else 'ERR '} {action}: {error or 'answered'}")
     print(f"{len(csms.sent)} of {len(recording.calls)} recorded CSMS CALLs sent; session {new_session} stored in {db}")
-    return ExitStatus.OK
+    if not args.diff:
+        return ExitStatus.OK
+    with Store(db) as reader:
+        served = list(reader.frames(new_session))
+    mine, new = served_against_recorded(recorded, served, recording.station_id)
+    return _report_diff(args, session, mine, new)
+
+
+def _report_diff(args: argparse.Namespace, session: int, recorded: list[Frame], new: list[Frame]) -> int:
+    """Print the differences of the new run from the recorded one; --junit writes them too."""
+    from ocpplab_desktop.replay.diff import diff_frames, render
+    from ocpplab_desktop.replay.junit import cases_from_diff
+
+    report = diff_frames(recorded, new, ignore=args.ignore)
+    print(render(report))
+    if args.junit is not None:
+        write_report(args.junit, f"replay of session {session}", cases_from_diff(report))
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 async def _replay(args: argparse.Namespace, db: Path) -> int:
     from ocpplab_desktop.engine.lab import Lab
     from ocpplab_desktop.protocol.frame import Side
-    from ocpplab_desktop.replay.diff import diff_frames, render
-    from ocpplab_desktop.replay.junit import Case, cases_from_diff
+    from ocpplab_desktop.replay.junit import Case
     from ocpplab_desktop.replay.player import Player, Recording, ReplayError, infer_version
     from ocpplab_desktop.store.errors import StoreError
     from ocpplab_desktop.store.store import Store
@@ -177,8 +210,4 @@ async def _replay(args: argparse.Namespace, db: Path) -> int:
     finally:
         store.close()
     mine = [f for f in recorded if f.side is Side.STATION and f.station_id == recording.station_id]
-    report = diff_frames(mine, new, ignore=args.ignore)
-    print(render(report))
-    if args.junit is not None:
-        write_report(args.junit, f"replay of session {session}", cases_from_diff(report))
-    return ExitStatus.OK if report.ok else ExitStatus.FAILED
+    return _report_diff(args, session, mine, new)

@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import theme
+from ocpplab_desktop.gui.diff_window import DiffWindow, RecordedSessionDialog
+from ocpplab_desktop.gui.flow_layout import FlowLayout
 from ocpplab_desktop.gui.formatting import format_elapsed
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
@@ -140,6 +142,7 @@ class SessionsDock(QWidget):
         self.lab = lab
         self.viewers: list[SessionViewer] = []
         self.playbacks: list[TimelineWindow] = []
+        self.comparisons: list[DiffWindow] = []
         self.exports: list[ExportJob] = []
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
@@ -166,6 +169,8 @@ class SessionsDock(QWidget):
         self.open_button.setToolTip("Show the session's frames and graphs in a read-only window")
         self.play_button = QPushButton(theme.icon("play"), "Play back…", self)
         self.play_button.setToolTip("Replay the session in a window with play, step, seek and speed; no network")
+        self.compare_button = QPushButton("Compare with…", self)
+        self.compare_button.setToolTip("Compare the session, frame by frame, with a recorded session you choose")
         self.export_button = QPushButton(theme.icon("export"), "Export JSON Lines…", self)
         self.export_button.setToolTip("Save the session's frames, one JSON object per line")
         self.delete_button = QPushButton(theme.icon("delete"), "Delete", self)
@@ -173,6 +178,7 @@ class SessionsDock(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.open_button.clicked.connect(self._open_selected)
         self.play_button.clicked.connect(self._play_back_selected)
+        self.compare_button.clicked.connect(self._compare_selected)
         self.export_button.clicked.connect(self._export_selected)
         self.delete_button.clicked.connect(self._delete_selected)
         self.location = QLabel(self)
@@ -184,14 +190,18 @@ class SessionsDock(QWidget):
         self.recording_problem.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
         self.recording_problem.hide()
 
-        buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.open_button, self.play_button, self.export_button, self.delete_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.location)
+        buttons = QWidget(self)
+        flow = FlowLayout(buttons)  # wraps in a narrow dock (a laptop's layout tabs it beside the station)
+        flow.setContentsMargins(0, 0, 0, 0)
+        for button in (
+            self.refresh_button, self.open_button, self.play_button, self.compare_button, self.export_button,
+            self.delete_button,
+        ):  # fmt: skip
+            flow.addWidget(button)
+        flow.addWidget(self.location)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         layout.addWidget(self.recording_problem)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -309,7 +319,7 @@ class SessionsDock(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_session_id() is not None
-        for button in (self.open_button, self.play_button, self.export_button, self.delete_button):
+        for button in (self.open_button, self.play_button, self.compare_button, self.export_button, self.delete_button):
             button.setEnabled(chosen)
 
     # -- actions without dialogs (what the buttons do once the user has chosen) -----------
@@ -328,6 +338,14 @@ class SessionsDock(QWidget):
         window = TimelineWindow(self._store(), session_id, self.window())
         window.destroyed.connect(lambda: self.playbacks.remove(window))
         self.playbacks.append(window)
+        window.show()
+        return window
+
+    def compare_sessions(self, recorded: int, new: int) -> DiffWindow:
+        """A window comparing session `new` with the recorded session, frame by frame."""
+        window = DiffWindow(self._store().path, recorded, new, self.window())
+        window.destroyed.connect(lambda: self.comparisons.remove(window))
+        self.comparisons.append(window)
         window.show()
         return window
 
@@ -399,6 +417,16 @@ class SessionsDock(QWidget):
         session_id = self.selected_session_id()
         if session_id is not None:
             self.play_back_session(session_id)
+
+    def _compare_selected(self) -> None:
+        new = self.selected_session_id()
+        if new is None:
+            return
+        store = self._store()
+        dialog = RecordedSessionDialog(store.list_sessions(), store.session(new), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.compare_sessions(dialog.chosen(), new))
+        dialog.open()
 
     def _export_selected(self) -> None:
         session_id = self.selected_session_id()

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -68,6 +68,23 @@ class CsmsRecording:
         return cls(sid, version, answers, calls)
 
 
+def served_against_recorded(
+    recorded: Sequence[Frame], served: Sequence[Frame], station_id: str
+) -> tuple[list[Frame], list[Frame]]:
+    """The recorded station's frames and the served station's, as one tap saw them, for `diff_frames`.
+
+    The recording's station tap is taken when it has one (an imported trace may hold only the
+    CSMS's). The served session was recorded by the replayed CSMS's tap, which saw the same frames
+    on the same wire, so its frames are labelled as the recording's tap for the two to line up.
+    """
+    mine = [f for f in recorded if f.station_id == station_id]
+    side = Side.STATION if any(f.side is Side.STATION for f in mine) else Side.CSMS
+    return (
+        [f for f in mine if f.side is side],
+        [f if f.side is side else replace(f, side=side) for f in served if f.station_id == station_id],
+    )
+
+
 class ReplayCsms:
     """A websockets server that plays the recorded CSMS to whichever station connects."""
 
@@ -90,6 +107,9 @@ class ReplayCsms:
         self.sent: list[tuple[str, str | None]] = []
         """(action, error) of every recorded CSMS CALL sent, in order."""
         self.done = asyncio.Event()
+        """Every recorded CSMS CALL has been sent (or the station left before)."""
+        self.gone = asyncio.Event()
+        """A station connected and has gone again."""
         self._server: Server | None = None
 
     @property
@@ -130,15 +150,17 @@ class ReplayCsms:
             endpoint.route_map[action] = {"_on_action": handler}
         endpoint.attach(connection)
         reader = asyncio.ensure_future(endpoint.serve(connection))
+        # The recorded CALLs wait for their times; a station that leaves meanwhile has gone now.
+        sender = asyncio.ensure_future(self._send_calls(endpoint))
         try:
-            await self._send_calls(endpoint)
-            self.done.set()
             await reader
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            for task in (sender, reader):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await endpoint.close()
+            self.gone.set()
 
     async def _send_calls(self, endpoint: Endpoint) -> None:
         loop = asyncio.get_running_loop()
@@ -155,4 +177,5 @@ class ReplayCsms:
                 self.sent.append((call.action, str(exc)))
             except NotConnected as exc:
                 self.sent.append((call.action, str(exc)))
-                return
+                break
+        self.done.set()

@@ -132,6 +132,13 @@ class DiffReport:
     def ok(self) -> bool:
         return not self.differences
 
+    def by_frame(self) -> dict[FrameRef, list[Difference]]:
+        """Every aligned position with its differences, in the order of `frames` (empty where the runs agree)."""
+        found: dict[FrameRef, list[Difference]] = {ref: [] for ref in self.frames}
+        for difference in self.differences:
+            found[difference.frame].append(difference)
+        return found
+
 
 @dataclass(frozen=True)
 class Ignore:
