@@ -10,7 +10,7 @@ model only appends.
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +40,8 @@ SLIDER_STEPS_PER_S = 1000
 MAX_TICK_S = 0.25
 """A tick that came late (the window was dragged) plays at most this much real time."""
 DEFAULT_SPEED = 1.0
+PRESENT_SCALE = 1.6
+"""Text size in presentation (F11) against the desktop's: readable from the back of a room."""
 STATE_COLUMNS = ("Station", "Connector", "Status")
 NOT_REPORTED = "not reported yet"
 
@@ -71,6 +73,7 @@ class TimelineWindow(QMainWindow):
         self.speed = DEFAULT_SPEED
         self._samples_shown = 0
         self._clock = QElapsedTimer()
+        self._normal_font = QFont(self.font())
 
         self.log = LogView(self)
         self.log.side_combo.setCurrentIndex(self.log.side_combo.findData(self.timeline.side.value))
@@ -109,16 +112,22 @@ class TimelineWindow(QMainWindow):
         self.play_action.setToolTip("Play the session from here at the chosen speed (Ctrl+Space)")
         self.play_action.toggled.connect(self._play_toggled)
         self.back_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Step back", self)
-        self.back_action.setShortcut(QKeySequence("Alt+Left"))
-        self.back_action.setToolTip("Hide the last frame shown (Alt+Left)")
+        # The plain arrows too, as a presenter's clicker sends them; a text field keeps its own.
+        self.back_action.setShortcuts([QKeySequence("Alt+Left"), QKeySequence(Qt.Key.Key_Left)])
+        self.back_action.setToolTip("Hide the last frame shown (Left, Alt+Left)")
         self.back_action.triggered.connect(self.step_back)
         self.forward_action = QAction(
             style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step forward", self
         )
-        self.forward_action.setShortcut(QKeySequence("Alt+Right"))
-        self.forward_action.setToolTip("Show the next frame (Alt+Right)")
+        self.forward_action.setShortcuts([QKeySequence("Alt+Right"), QKeySequence(Qt.Key.Key_Right)])
+        self.forward_action.setToolTip("Show the next frame (Right, Alt+Right)")
         self.forward_action.triggered.connect(self.step_forward)
-        for action in (self.play_action, self.back_action, self.forward_action):
+        self.present_action = QAction("Present", self)
+        self.present_action.setCheckable(True)
+        self.present_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.present_action.setToolTip("Full screen in large type, for a room; the arrow keys step (F11)")
+        self.present_action.toggled.connect(self.present)
+        for action in (self.play_action, self.back_action, self.forward_action, self.present_action):
             bar.addAction(action)
 
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -251,6 +260,18 @@ class TimelineWindow(QMainWindow):
         if self.timeline.step_back() is not None:
             self._refill_log()
             self._after_move()
+
+    def present(self, on: bool) -> None:
+        """Presentation: full screen, the text PRESENT_SCALE times larger; off restores the window."""
+        font = QFont(self._normal_font)
+        if on:
+            font.setPointSizeF(font.pointSizeF() * PRESENT_SCALE)
+            self.showFullScreen()
+        else:
+            self.showNormal()
+        for widget in (self.log, self.state_table, self.position_label):
+            widget.setFont(font)
+        self.state_table.resizeColumnsToContents()
 
     def _play_toggled(self, on: bool) -> None:
         self.play_action.setIcon(theme.icon("pause" if on else "play"))

@@ -144,3 +144,27 @@ def test_the_sessions_dock_plays_the_selected_session_back(store: Store, qtbot: 
     assert "Play back session 1" in playback.windowTitle()
     playback.close()
     qtbot.waitUntil(lambda: dock.playbacks == [], timeout=2000)
+
+
+def test_present_is_full_screen_in_large_type_and_the_arrow_keys_step(window: TimelineWindow, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    normal = window.log.font().pointSizeF()
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    assert window.present_action.isChecked() and window.isFullScreen()
+    assert window.log.font().pointSizeF() >= normal * 1.5
+    window.state_table.setFocus()
+    QTest.keyClick(window.state_table, Qt.Key.Key_Right)
+    QTest.keyClick(window.state_table, Qt.Key.Key_Right)
+    assert window.timeline.index == len(logged(window)) == 2
+    QTest.keyClick(window.state_table, Qt.Key.Key_Left)
+    assert window.timeline.index == 1
+    # In the log's search box the arrows move the cursor, as in any text field.
+    window.log.text_edit.setText("abc")
+    window.log.text_edit.setFocus()
+    QTest.keyClick(window.log.text_edit, Qt.Key.Key_Left)
+    assert window.timeline.index == 1 and window.log.text_edit.cursorPosition() == 2
+    window.log.text_edit.clear()
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    assert not window.isFullScreen() and window.log.font().pointSizeF() == normal
