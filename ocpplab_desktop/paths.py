@@ -19,6 +19,7 @@ RESOURCES = _shipped("resources")
 UI_FORMS = _shipped("ui")
 TEMPLATES = RESOURCES / "templates"
 SCENARIOS = RESOURCES / "scenarios"
+TRACES = RESOURCES / "traces"
 ICONS = RESOURCES / "icons"
 
 

@@ -88,7 +88,12 @@ def _recorded_session(args: argparse.Namespace, db: Path) -> int:
         result = import_trace(store, path, station_id=args.station_id)
     finally:
         store.close()
-    print(f"imported {path} as session {result.session_id}")
+    for fact in result.inferred:
+        print(f"{path}: {fact}")
+    for bad in result.bad_lines:
+        print(f"{path}:{bad.line}: skipped, {bad.reason}", file=sys.stderr)
+    skipped = f", skipped {len(result.bad_lines)} unreadable lines" if result.bad_lines else ""
+    print(f"imported {result.frames} frames of {path} as session {result.session_id}{skipped}")
     return int(result.session_id)
 
 
