@@ -100,6 +100,29 @@ class CommandBuilder(ABC):
     @abstractmethod
     def unlock_connector(self, connector_id: int, *, evse_id: int | None) -> WireCall: ...
 
+    @abstractmethod
+    def set_charging_profile(
+        self, profile: dict[str, Any], *, connector_id: int | None, evse_id: int | None
+    ) -> WireCall:
+        """`profile` in the version's wire form (1.6 csChargingProfiles, 2.0.1 chargingProfile);
+        no connector/EVSE: 0, the whole station."""
+
+    @abstractmethod
+    def clear_charging_profile(
+        self,
+        *,
+        profile_id: int | None,
+        connector_id: int | None,
+        evse_id: int | None,
+        purpose: str | None,
+        stack_level: int | None,
+    ) -> WireCall: ...
+
+    @abstractmethod
+    def get_composite_schedule(
+        self, duration_s: int, *, connector_id: int | None, evse_id: int | None, unit: str | None
+    ) -> WireCall: ...
+
     # --- commands of one version ----------------------------------------------------------
     def get_configuration(self, keys: Sequence[str] | None) -> WireCall:
         raise self._not_here("get_configuration")
@@ -115,6 +138,17 @@ class CommandBuilder(ABC):
 
     def get_base_report(self, report_base: str, *, request_id: int | None) -> WireCall:
         raise self._not_here("get_base_report")
+
+    def get_charging_profiles(
+        self,
+        *,
+        request_id: int | None,
+        evse_id: int | None,
+        purpose: str | None,
+        stack_level: int | None,
+        profile_ids: Sequence[int] | None,
+    ) -> WireCall:
+        raise self._not_here("get_charging_profiles")
 
 
 def command_table(builders: Sequence[type[CommandBuilder]]) -> dict[str, Command]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ocpp.v16 import call
 from ocpp.v16.enums import Action, AvailabilityType, ResetType
@@ -23,6 +24,9 @@ class Commands16(CommandBuilder):
         "unlock_connector": Action.unlock_connector,
         "get_configuration": Action.get_configuration,
         "change_configuration": Action.change_configuration,
+        "set_charging_profile": Action.set_charging_profile,
+        "clear_charging_profile": Action.clear_charging_profile,
+        "get_composite_schedule": Action.get_composite_schedule,
     }
 
     def _no_evse(self, evse_id: int | None) -> None:
@@ -64,3 +68,36 @@ class Commands16(CommandBuilder):
 
     def change_configuration(self, key: str, value: str) -> WireCall:
         return self._wire("change_configuration", key=key, value=value)
+
+    # --- Smart Charging (1.6 sections 5.5, 5.7, 5.16): connector 0 is the whole Charge Point ---
+    def set_charging_profile(
+        self, profile: dict[str, Any], *, connector_id: int | None, evse_id: int | None
+    ) -> WireCall:
+        self._no_evse(evse_id)
+        return self._wire("set_charging_profile", connector_id=connector_id or 0, cs_charging_profiles=profile)
+
+    def clear_charging_profile(
+        self,
+        *,
+        profile_id: int | None,
+        connector_id: int | None,
+        evse_id: int | None,
+        purpose: str | None,
+        stack_level: int | None,
+    ) -> WireCall:
+        self._no_evse(evse_id)
+        return self._wire(
+            "clear_charging_profile",
+            id=profile_id,
+            connector_id=connector_id,
+            charging_profile_purpose=purpose,
+            stack_level=stack_level,
+        )
+
+    def get_composite_schedule(
+        self, duration_s: int, *, connector_id: int | None, evse_id: int | None, unit: str | None
+    ) -> WireCall:
+        self._no_evse(evse_id)
+        return self._wire(
+            "get_composite_schedule", connector_id=connector_id or 0, duration=duration_s, charging_rate_unit=unit
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ocpp.v201 import call
@@ -24,6 +25,10 @@ class Commands201(CommandBuilder):
         "get_variables": Action.get_variables,
         "set_variables": Action.set_variables,
         "get_base_report": Action.get_base_report,
+        "set_charging_profile": Action.set_charging_profile,
+        "clear_charging_profile": Action.clear_charging_profile,
+        "get_composite_schedule": Action.get_composite_schedule,
+        "get_charging_profiles": Action.get_charging_profiles,
     }
 
     def _evse(self, connector_id: int | None, evse_id: int | None) -> dict[str, int] | None:
@@ -79,3 +84,58 @@ class Commands201(CommandBuilder):
         # B07/B08: the NotifyReport parts that follow carry this requestId.
         rid = request_id if request_id is not None else next(self.ids.request)
         return self._wire("get_base_report", request_id=rid, report_base=report_base)
+
+    # --- Smart charging (K01, K08-K10): evseId 0 is the whole station ---------------------------
+    def _whole_evse(self, connector_id: int | None) -> None:
+        if connector_id is not None:
+            raise NotForThisVersion("2.0.1 charging profiles address an EVSE: give evse_id only")
+
+    def set_charging_profile(
+        self, profile: dict[str, Any], *, connector_id: int | None, evse_id: int | None
+    ) -> WireCall:
+        self._whole_evse(connector_id)
+        return self._wire("set_charging_profile", evse_id=evse_id or 0, charging_profile=profile)
+
+    def clear_charging_profile(
+        self,
+        *,
+        profile_id: int | None,
+        connector_id: int | None,
+        evse_id: int | None,
+        purpose: str | None,
+        stack_level: int | None,
+    ) -> WireCall:
+        self._whole_evse(connector_id)
+        criteria = {"evse_id": evse_id, "charging_profile_purpose": purpose, "stack_level": stack_level}
+        given = {k: v for k, v in criteria.items() if v is not None}
+        return self._wire(
+            "clear_charging_profile", charging_profile_id=profile_id, charging_profile_criteria=given or None
+        )
+
+    def get_composite_schedule(
+        self, duration_s: int, *, connector_id: int | None, evse_id: int | None, unit: str | None
+    ) -> WireCall:
+        self._whole_evse(connector_id)
+        return self._wire("get_composite_schedule", duration=duration_s, evse_id=evse_id or 0, charging_rate_unit=unit)
+
+    def get_charging_profiles(
+        self,
+        *,
+        request_id: int | None,
+        evse_id: int | None,
+        purpose: str | None,
+        stack_level: int | None,
+        profile_ids: Sequence[int] | None,
+    ) -> WireCall:
+        # K09: the ReportChargingProfiles that follow carry this requestId.
+        criterion = {
+            "charging_profile_purpose": purpose,
+            "stack_level": stack_level,
+            "charging_profile_id": list(profile_ids) if profile_ids else None,
+        }
+        return self._wire(
+            "get_charging_profiles",
+            request_id=request_id if request_id is not None else next(self.ids.request),
+            evse_id=evse_id,
+            charging_profile={k: v for k, v in criterion.items() if v is not None},
+        )

@@ -460,6 +460,66 @@ class MockCsms:
         self.stations[station_id].report(call.payload["requestId"]).status = str(answer["status"])
         return answer
 
+    async def set_charging_profile(
+        self,
+        station_id: str,
+        profile: dict[str, Any],
+        *,
+        connector_id: int | None = None,
+        evse_id: int | None = None,
+    ) -> dict[str, Any]:
+        """SetChargingProfile; `profile` in the station version's wire form (1.6 csChargingProfiles,
+        2.0.1 chargingProfile); without connector/EVSE, on 0: the whole station."""
+        call = self.commands(station_id).set_charging_profile(profile, connector_id=connector_id, evse_id=evse_id)
+        return await self._run(station_id, call)
+
+    async def clear_charging_profile(
+        self,
+        station_id: str,
+        *,
+        profile_id: int | None = None,
+        connector_id: int | None = None,
+        evse_id: int | None = None,
+        purpose: str | None = None,
+        stack_level: int | None = None,
+    ) -> dict[str, Any]:
+        """ClearChargingProfile by id, or by connector (1.6) / EVSE (2.0.1), purpose and stack level."""
+        call = self.commands(station_id).clear_charging_profile(
+            profile_id=profile_id, connector_id=connector_id, evse_id=evse_id, purpose=purpose, stack_level=stack_level
+        )
+        return await self._run(station_id, call)
+
+    async def get_composite_schedule(
+        self,
+        station_id: str,
+        duration_s: int,
+        *,
+        connector_id: int | None = None,
+        evse_id: int | None = None,
+        unit: str | None = None,
+    ) -> dict[str, Any]:
+        """GetCompositeSchedule for `duration_s` from now, of a connector/EVSE or (0) the whole station."""
+        call = self.commands(station_id).get_composite_schedule(
+            duration_s, connector_id=connector_id, evse_id=evse_id, unit=unit
+        )
+        return await self._run(station_id, call)
+
+    async def get_charging_profiles(
+        self,
+        station_id: str,
+        *,
+        request_id: int | None = None,
+        evse_id: int | None = None,
+        purpose: str | None = None,
+        stack_level: int | None = None,
+        profile_ids: Sequence[int] | None = None,
+    ) -> dict[str, Any]:
+        """2.0.1 GetChargingProfiles; the profiles come in ReportChargingProfiles CALLs after the answer."""
+        call = self.commands(station_id).get_charging_profiles(
+            request_id=request_id, evse_id=evse_id, purpose=purpose, stack_level=stack_level, profile_ids=profile_ids
+        )
+        return await self._run(station_id, call)
+
 
 def _address(remote: Any) -> str:
     """host:port of a peer (asyncio gives a 2-tuple for IPv4 and a 4-tuple for IPv6)."""

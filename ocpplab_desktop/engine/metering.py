@@ -79,6 +79,13 @@ class Metering:
         self.settle(c)
         self.meter(c).set_limit(limit_w)
 
+    def set_limits(self, c: Connector, watts: float | None, amps: float | None) -> None:
+        """Apply a limit in W and one in A (smart charging's composite) from now on."""
+        meter = self.meter(c)
+        if meter.limits_w_a != (watts, amps):
+            self.settle(c)
+            meter.set_limits(watts, amps)
+
     # --- timers -----------------------------------------------------------------------------
     def start_sampling(self, c: Connector, interval: int, due: Callable[[Connector], None]) -> None:
         """Sample `c` every `interval` s from now: the start of its transaction (1.6 MeterValueSampleInterval,

@@ -5,6 +5,7 @@
 * `Transactions` (transactions.py): when a transaction starts and ends, and what its answers mean;
 * `Authorizer` (authorization.py): the cache and the order of cache, list and CSMS;
 * `Metering` (metering.py): the meters on the simulated clock and the timers that sample them;
+* `SmartCharging` (smart_charging.py): the charging profiles and the limits they put on the meters;
 * `Operations` (operations.py): the follow-up of CSMS-initiated CALLs;
 * `UserActions` (user_actions.py): what a person at the station does.
 
@@ -30,6 +31,7 @@ from ocpplab_desktop.engine.metering import Metering
 from ocpplab_desktop.engine.operations import Operations
 from ocpplab_desktop.engine.outbox import AnswerHook, Journal, Outbox, Payload
 from ocpplab_desktop.engine.power import PowerSupply
+from ocpplab_desktop.engine.smart_charging import SmartCharging
 from ocpplab_desktop.engine.transactions import Transactions
 from ocpplab_desktop.engine.user_actions import UserActions
 from ocpplab_desktop.model.auth_cache import AuthCache
@@ -124,6 +126,7 @@ class Station:
         self.call = self.endpoint.call_raw
         """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)
+        self.smart_charging = SmartCharging(self, self.dialect.charging_target)
         self.outbox = Outbox(self, self.options.journal)
         self._restored = False
         self.link = Link(self, self.options.transport, self.options.backoff)
@@ -218,6 +221,7 @@ class Station:
         """Disconnect for good and cancel every timer and task of this station."""
         self.link.stop()
         self.metering.stop()
+        self.smart_charging.stop()
         await self.link.close()
         if self._run_task is not None:
             self._run_task.cancel()
@@ -238,6 +242,7 @@ class Station:
     def start_sampling(self, c: Connector) -> None:
         """Periodic MeterValues of a transaction, from its start - online or not."""
         self.metering.start_sampling(c, self.dialect.meter_interval, self._meter_due)
+        self.smart_charging.refresh()  # a Relative schedule counts from the start of the transaction
 
     def arm_aligned(self) -> None:
         self.metering.arm_aligned(self.dialect.aligned_interval, self._aligned_due)
@@ -389,6 +394,7 @@ class Station:
             )
             if self.online:
                 await self.quiet(self.dialect.status(c, new))
+        self.smart_charging.refresh()  # transactions and drawing connectors decide the limits
         await self.transactions.charging_state_changed(c)
 
     # --- what the window, scenarios and dialects call -----------------------------------------

@@ -8,14 +8,16 @@ versions. `arguments()` reads the inputs into the keywords of the command's `Moc
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from ocpp.v16.enums import AvailabilityType
-from ocpp.v201.enums import AttributeEnumType, ReportBaseEnumType
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from ocpp.v16.enums import AvailabilityType, ChargingProfilePurposeType
+from ocpp.v201.enums import AttributeEnumType, ChargingProfilePurposeEnumType, ReportBaseEnumType
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
 
-from ocpplab_desktop.csms.server import COMMANDS
+from ocpplab_desktop.csms.commands import CommandIds
+from ocpplab_desktop.csms.server import BUILDERS, COMMANDS
 from ocpplab_desktop.csms.state import StationState
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.version_traits import VersionTraits, traits
@@ -310,6 +312,122 @@ class GetBaseReportForm(CommandForm):
         return {"report_base": self.base.currentText()}
 
 
+# --- smart charging: plain forms until the profile editor comes -----------------------------------
+PROFILE_PURPOSES = tuple(
+    dict.fromkeys(
+        [
+            *(p.value for p in ChargingProfilePurposeType),
+            *(p.value for p in ChargingProfilePurposeEnumType),
+        ]
+    )
+)
+
+
+@functools.cache
+def profile_purposes(version: OcppVersion) -> tuple[str, ...]:
+    """The purposes a ClearChargingProfile of `version` may name, as its schema says."""
+    build = BUILDERS[version]("console", CommandIds()).clear_charging_profile
+    return tuple(
+        p
+        for p in PROFILE_PURPOSES
+        if _schema_accepts(
+            version, *build(profile_id=None, connector_id=None, evse_id=None, purpose=p, stack_level=None)
+        )
+    )
+
+
+class SetChargingProfileForm(CommandForm):
+    """The profile as JSON in the station version's wire form (1.6 csChargingProfiles, 2.0.1 chargingProfile)."""
+
+    def __init__(self) -> None:
+        super().__init__("set_charging_profile")
+        self.place = _PlaceRow(self, "whole station")
+        self.profile = QPlainTextEdit()
+        self.profile.setPlaceholderText('{"id": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile", ...}')
+        self.rows.addRow("Profile (JSON)", self.profile)
+
+    def show_station(self, state: StationState) -> None:
+        super().show_station(state)
+        self.place.show_version(self.traits)
+
+    def arguments(self) -> dict[str, Any]:
+        try:
+            profile = json.loads(self.profile.toPlainText())
+        except json.JSONDecodeError as exc:
+            raise InputProblem(f"the profile is not JSON: {exc}") from exc
+        if not isinstance(profile, dict):
+            raise InputProblem("the profile is a JSON object")
+        return {"profile": profile, **self.place.arguments(self.traits)}
+
+
+class ClearChargingProfileForm(CommandForm):
+    def __init__(self) -> None:
+        super().__init__("clear_charging_profile")
+        self.profile_id = _number_box("any", minimum=0)
+        self.rows.addRow("Profile id", self.profile_id)
+        self.place = _PlaceRow(self, "any")
+        self.purpose = QComboBox()
+        self.rows.addRow("Purpose", self.purpose)
+        self.stack_level = QSpinBox()
+        self.stack_level.setRange(-1, _MAX_NUMBER)
+        self.stack_level.setSpecialValueText("any")
+        self.stack_level.setValue(-1)
+        self.rows.addRow("Stack level", self.stack_level)
+
+    def show_station(self, state: StationState) -> None:
+        super().show_station(state)
+        self.place.show_version(self.traits)
+        refill(self.purpose, ["any", *profile_purposes(state.version)], "any")
+
+    def arguments(self) -> dict[str, Any]:
+        purpose = self.purpose.currentText()
+        return {
+            "profile_id": self.profile_id.value() or None,
+            **self.place.arguments(self.traits),
+            "purpose": None if purpose in ("any", "") else purpose,
+            "stack_level": None if self.stack_level.value() < 0 else self.stack_level.value(),
+        }
+
+
+class GetCompositeScheduleForm(CommandForm):
+    def __init__(self) -> None:
+        super().__init__("get_composite_schedule")
+        self.duration = QSpinBox()
+        self.duration.setRange(1, 7 * 86_400)
+        self.duration.setValue(3600)
+        self.duration.setSuffix(" s")
+        self.rows.addRow("Duration", self.duration)
+        self.place = _PlaceRow(self, "whole station")
+        self.unit = QComboBox()
+        self.unit.addItems(["station's choice", "A", "W"])
+        self.rows.addRow("Unit", self.unit)
+
+    def show_station(self, state: StationState) -> None:
+        super().show_station(state)
+        self.place.show_version(self.traits)
+
+    def arguments(self) -> dict[str, Any]:
+        unit = self.unit.currentText()
+        return {
+            "duration_s": self.duration.value(),
+            **self.place.arguments(self.traits),
+            "unit": unit if unit in ("A", "W") else None,
+        }
+
+
+class GetChargingProfilesForm(CommandForm):
+    def __init__(self) -> None:
+        super().__init__("get_charging_profiles")
+        self.evse = QSpinBox()
+        self.evse.setRange(-1, _MAX_NUMBER)
+        self.evse.setSpecialValueText("every EVSE")
+        self.evse.setValue(-1)
+        self.rows.addRow("EVSE id", self.evse)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"evse_id": None if self.evse.value() < 0 else self.evse.value()}
+
+
 def command_forms() -> list[CommandForm]:
     """One form per operator command in `COMMANDS`."""
     return [
@@ -324,6 +442,10 @@ def command_forms() -> list[CommandForm]:
         VariablesForm("get_variables", with_value=False),
         VariablesForm("set_variables", with_value=True),
         GetBaseReportForm(),
+        SetChargingProfileForm(),
+        ClearChargingProfileForm(),
+        GetCompositeScheduleForm(),
+        GetChargingProfilesForm(),
     ]
 
 

@@ -170,10 +170,9 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         _seconds("LifeTime", 86_400),
         var("Policy", "LRU", D.option_list, RW, values_list="LRU,LFU,FIFO,CUSTOM"),
     )
-    # Local lists, reservations and charging profiles are not simulated yet: SendLocalList,
-    # ReserveNow and SetChargingProfile answer NotSupported, and the controllers say so by
-    # Available false (part 2, 2.5 "Available": the function is not present), not by a switch
-    # that a SetVariables could turn on.
+    # Local lists and reservations are not simulated yet: SendLocalList and ReserveNow answer
+    # NotSupported, and the controllers say so by Available false (part 2, 2.5 "Available": the
+    # function is not present), not by a switch that a SetVariables could turn on.
     add(
         Component("LocalAuthListCtrlr"),
         _flag("Available", False, RO),
@@ -213,11 +212,14 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         _flag("Enabled", False, RO),
         _flag("NonEvseSpecific", False, RO),
     )
+    # Charging profiles are simulated (K01-K10, engine/smart_charging.py); the dialect makes Entries
+    # count the profiles installed. Always enabled: a CSMS cannot switch smart charging off.
     add(
         Component("SmartChargingCtrlr"),
-        _flag("Available", False, RO),
-        _flag("Enabled", False, RO),
+        _flag("Available", True, RO),
+        _flag("Enabled", True, RO),
         _count("Entries", 0, RO, instance="ChargingProfiles", max_limit=lab.CHARGING_PROFILES_MAX),
+        _flag("Phases3to1", False, RO),
         var("LimitChangeSignificance", "10", D.decimal, RW, unit="Percent", min_limit=0, max_limit=100),
         _count("PeriodsPerSchedule", lab.SCHEDULE_MAX_PERIODS, RO),
         _count("ProfileStackLevel", lab.PROFILE_MAX_STACK_LEVEL, RO),

@@ -352,6 +352,10 @@ class DeviceModel:
             raise ValueError(f"{component}.{variable} cannot be {value!r}: {problem[1]}")
         found.attributes[A.actual].value = found.characteristics.canonical(value)
 
+    def set_source(self, component: str, variable: str, source: Callable[[], str], instance: str | None = None) -> None:
+        """Let the station supply a variable's Actual value live (the number of charging profiles, say)."""
+        self._find_or_raise(Component(component), variable, instance).attributes[A.actual].source = source
+
     def _find_or_raise(self, where: Component, variable: str, instance: str | None) -> Variable:
         try:
             return self._find(where, variable, instance)[1]

@@ -165,6 +165,13 @@ class ConnectorMeter:
         self._limit_a = _checked_limit(amps, "A")
         self._limit_w = None
 
+    def set_limits(self, watts: float | None, amps: float | None) -> None:
+        """Set a limit in W and one in A per phase at once (either None: none in that unit); both bind.
+
+        A composite schedule can hold both: a TxProfile in A under a station maximum in W."""
+        self._limit_w = _checked_limit(watts, "W")
+        self._limit_a = _checked_limit(amps, "A")
+
     def advance(self, dt_s: float, drawing: bool) -> None:
         """Let dt_s seconds of simulated time pass; energy flows only while `drawing`."""
         if dt_s < 0:
@@ -227,6 +234,11 @@ class ConnectorMeter:
         return tuple(per_phase if phase < used else 0.0 for phase in range(self.connector.phases))
 
     @property
+    def limits_w_a(self) -> tuple[float | None, float | None]:
+        """The limits as set: (in W, in A per phase)."""
+        return self._limit_w, self._limit_a
+
+    @property
     def limit_w(self) -> float | None:
         """The active limit in W for the car plugged in now (a limit in A at the present voltage)."""
         return self._limit(self.voltage_v)
@@ -235,8 +247,10 @@ class ConnectorMeter:
         if self._limit_a is None:
             return self._limit_w
         if self.connector.current_type is CurrentType.AC:
-            return limit_from_amps(self._limit_a, self.connector, self._phases_used())
-        return self._limit_a * (voltage or self.connector.voltage_v)
+            amps_w = limit_from_amps(self._limit_a, self.connector, self._phases_used())
+        else:
+            amps_w = self._limit_a * (voltage or self.connector.voltage_v)
+        return amps_w if self._limit_w is None else min(amps_w, self._limit_w)
 
     @property
     def offered_w(self) -> float:

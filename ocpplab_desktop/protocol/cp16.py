@@ -21,6 +21,11 @@ from ocpp.v16.enums import (
     AvailabilityType,
     ChargePointErrorCode,
     ChargePointStatus,
+    ChargingProfilePurposeType,
+    ChargingProfileStatus,
+    ClearChargingProfileStatus,
+    ConfigurationKey,
+    GetCompositeScheduleStatus,
     MessageTrigger,
     Reason,
     RemoteStartStopStatus,
@@ -36,6 +41,8 @@ from ocpplab_desktop.model.config_keys import ConfigurationKeys16, TooManyKeys
 from ocpplab_desktop.model.connector import Connector, FaultInfo
 from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.model.smart_charging import Capacity, RateUnit, SameLevel
+from ocpplab_desktop.protocol.charging_profiles import PURPOSE_16, composite_16, profile_16
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
@@ -84,6 +91,22 @@ class ChargePoint16(Dialect):
 
     def connector_label(self, c: Connector) -> str:
         return f"connector {c.number16}"
+
+    def charging_target(self, c: Connector) -> int:
+        return c.number16
+
+    def _charging_capacity(self) -> Capacity:
+        """The Smart Charging keys (section 9.4) as the limits a profile must keep."""
+        keys = self.keys
+        units = {"Current": RateUnit.A, "Power": RateUnit.W}
+        allowed = keys.get_list(ConfigurationKey.charging_schedule_allowed_charging_rate_unit)
+        return Capacity(
+            max_stack_level=keys.get_int(ConfigurationKey.charge_profile_max_stack_level),
+            max_periods=keys.get_int(ConfigurationKey.charging_schedule_max_periods),
+            units=frozenset(units[u] for u in allowed),
+            max_installed=keys.get_int(ConfigurationKey.max_charging_profiles_installed),
+            same_level=SameLevel.REPLACE,
+        )
 
     # --- outgoing ---------------------------------------------------------------------
     def boot_request(self, reason: str) -> tuple[str, dict[str, Any]]:
@@ -307,12 +330,17 @@ class ChargePoint16(Dialect):
     REASON_TIMEOUT = Reason.other  # 1.6 has no Timeout reason
     REASON_OTHER = Reason.other
     REASON_POWER_LOSS = Reason.power_loss
+    REASON_REBOOT = Reason.reboot
     ACCEPTED = AuthorizationStatus.accepted
 
     # --- incoming CALLs (1.6 section 5) ---------------------------------------------------
     @on(Action.remote_start_transaction)
     def on_remote_start(
-        self, id_tag: str, connector_id: int | None = None, **_: Any
+        self,
+        id_tag: str,
+        connector_id: int | None = None,
+        charging_profile: dict[str, Any] | None = None,
+        **_: Any,
     ) -> call_result.RemoteStartTransaction:
         # 5.11: connectorId is optional; without it the Charge Point picks a free connector.
         candidates = [self._connector(connector_id)] if connector_id is not None else self.station.connectors
@@ -320,8 +348,15 @@ class ChargePoint16(Dialect):
             (c for c in candidates if c is not None and c.refusal_remote_start() is None),
             None,
         )
-        if chosen is None:
+        # 5.11: a chargingProfile given is the TxProfile of the transaction it starts.
+        if chosen is None or (
+            charging_profile is not None
+            and charging_profile["charging_profile_purpose"] != ChargingProfilePurposeType.tx_profile
+        ):
             return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
+        if charging_profile is not None:
+            profile = profile_16(chosen.number16, charging_profile)
+            self.station.smart_charging.expect_tx_profile(chosen, profile, self._charging_capacity())
         self.station.spawn(self.station.remote_start(chosen, id_tag))
         return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.accepted)
 
@@ -382,6 +417,50 @@ class ChargePoint16(Dialect):
         # 5.18: a running transaction is stopped first (reason UnlockCommand).
         self.station.spawn(self.station.unlock(target))
         return call_result.UnlockConnector(status=UnlockStatus.unlocked)
+
+    # --- Smart Charging profile (sections 3.13, 5.5, 5.7, 5.16) ----------------------------
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(
+        self, connector_id: int, cs_charging_profiles: dict[str, Any], **_: Any
+    ) -> call_result.SetChargingProfile:
+        profile = profile_16(connector_id, cs_charging_profiles)
+        verdict = self.station.smart_charging.install(profile, self._charging_capacity())
+        if not verdict.accepted:
+            self.station.note("charging_profile", f"SetChargingProfile {profile.id} rejected: {verdict.detail}")
+        return call_result.SetChargingProfile(status=ChargingProfileStatus(verdict.status))
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(
+        self,
+        id: int | None = None,
+        connector_id: int | None = None,
+        charging_profile_purpose: str | None = None,
+        stack_level: int | None = None,
+        **_: Any,
+    ) -> call_result.ClearChargingProfile:
+        purpose = None if charging_profile_purpose is None else PURPOSE_16[charging_profile_purpose]
+        cleared = self.station.smart_charging.clear(id, target=connector_id, purpose=purpose, stack_level=stack_level)
+        status = ClearChargingProfileStatus.accepted if cleared else ClearChargingProfileStatus.unknown
+        return call_result.ClearChargingProfile(status=status)
+
+    @on(Action.get_composite_schedule)
+    def on_get_composite_schedule(
+        self, connector_id: int, duration: int, charging_rate_unit: str | None = None, **_: Any
+    ) -> call_result.GetCompositeSchedule:
+        unit = None if charging_rate_unit is None else RateUnit(charging_rate_unit)
+        composite = None
+        if unit is None or unit in self._charging_capacity().units:
+            composite = self.station.smart_charging.composite(connector_id, duration, unit)
+        if composite is None:
+            # 5.7: Rejected when the schedule cannot be reported (an unknown connector, a unit not supported).
+            return call_result.GetCompositeSchedule(status=GetCompositeScheduleStatus.rejected)
+        schedule = composite_16(composite)
+        return call_result.GetCompositeSchedule(
+            status=GetCompositeScheduleStatus.accepted,
+            connector_id=connector_id,
+            schedule_start=schedule["start_schedule"],
+            charging_schedule=schedule,
+        )
 
     async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
         if message == MessageTrigger.meter_values:

@@ -40,7 +40,10 @@ from ocpplab_desktop.model.connector import Connector, FaultInfo
 from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
 from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.model.smart_charging import Purpose
+from ocpplab_desktop.protocol.charging_profiles import profile_201
 from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.cp201_charging import SmartCharging201
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import Sample
@@ -67,7 +70,7 @@ def _id_token_info(answer: dict[str, Any]) -> TokenInfo | None:
     return token_info(info, CACHE_EXPIRY) if info else None
 
 
-class ChargingStation201(Dialect):
+class ChargingStation201(SmartCharging201, Dialect):
     """Messages and handlers of a 2.0.1 charging station; `station` supplies state and actions."""
 
     version = VERSION
@@ -78,6 +81,7 @@ class ChargingStation201(Dialect):
         super().__init__(station)
         self.model = DeviceModel.for_station(station.config)
         self.model.on_change = self._variable_changed
+        self._watch_entries()
         self._seq_no: dict[str, itertools.count[int]] = {}
         self._event_ids = itertools.count(1)
         self._report_seq = itertools.count(0)
@@ -93,6 +97,9 @@ class ChargingStation201(Dialect):
 
     def connector_label(self, c: Connector) -> str:
         return f"EVSE {c.evse_id} connector {c.connector_id}"
+
+    def charging_target(self, c: Connector) -> int:
+        return c.evse_id
 
     # --- settings the station reads ---------------------------------------------------------
     @property
@@ -377,18 +384,28 @@ class ChargingStation201(Dialect):
     REASON_TIMEOUT = ReasonEnumType.timeout
     REASON_OTHER = ReasonEnumType.other
     REASON_POWER_LOSS = ReasonEnumType.power_loss
+    REASON_REBOOT = ReasonEnumType.reboot
     ACCEPTED = AuthorizationStatusEnumType.accepted
 
     # --- incoming CALLs ---------------------------------------------------------------------
     @on(Action.request_start_transaction)
     def on_request_start(
-        self, id_token: dict[str, Any], remote_start_id: int, evse_id: int | None = None, **_: Any
+        self,
+        id_token: dict[str, Any],
+        remote_start_id: int,
+        evse_id: int | None = None,
+        charging_profile: dict[str, Any] | None = None,
+        **_: Any,
     ) -> call_result.RequestStartTransaction:
         # F01/F02: evseId optional; Rejected when the EVSE cannot start a transaction now.
         candidates = [self._connector(evse_id)] if evse_id is not None else self.station.connectors
         chosen = next((c for c in candidates if c is not None and c.refusal_remote_start() is None), None)
-        if chosen is None:
+        # F01.FR.08-09: a chargingProfile given is the TxProfile of the transaction it starts.
+        profile = None if chosen is None or charging_profile is None else profile_201(chosen.evse_id, charging_profile)
+        if chosen is None or (charging_profile is not None and (profile is None or profile.purpose is not Purpose.TX)):
             return call_result.RequestStartTransaction(status=RequestStartStopStatusEnumType.rejected)
+        if profile is not None:
+            self.station.smart_charging.expect_tx_profile(chosen, profile, self.charging_capacity())
         self.station.spawn(self.station.remote_start(chosen, str(id_token["id_token"]), remote_start_id))
         return call_result.RequestStartTransaction(
             status=RequestStartStopStatusEnumType.accepted,

@@ -48,6 +48,7 @@ class Dialect(ABC):
     REASON_TIMEOUT: ClassVar[str]
     REASON_OTHER: ClassVar[str]
     REASON_POWER_LOSS: ClassVar[str]
+    REASON_REBOOT: ClassVar[str]
     ACCEPTED: ClassVar[str]
 
     def __init__(self, station: StationPort) -> None:
@@ -102,6 +103,10 @@ class Dialect(ABC):
 
     @abstractmethod
     def connector_label(self, c: Connector) -> str: ...
+
+    @abstractmethod
+    def charging_target(self, c: Connector) -> int:
+        """The number a charging profile names `c` by (1.6 connectorId, 2.0.1 evseId); 0 is the station."""
 
     # --- messages out ---------------------------------------------------------------------
     @abstractmethod

@@ -15,6 +15,15 @@ from typing import Any, Protocol
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.model.smart_charging import (
+    Capacity,
+    ChargingProfiles,
+    CompositeSchedule,
+    Profile,
+    Purpose,
+    RateUnit,
+    Verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -32,9 +41,42 @@ class Fill:
     default: Any = None
 
 
+class SmartChargingPort(Protocol):
+    """The station's charging profiles (engine/smart_charging.py), as the dialects' handlers use them."""
+
+    @property
+    def profiles(self) -> ChargingProfiles: ...
+
+    def install(self, profile: Profile, capacity: Capacity) -> Verdict:
+        """SetChargingProfile: install and apply `profile`, or say why not."""
+        ...
+
+    def clear(
+        self,
+        profile_id: int | None = None,
+        *,
+        target: int | None = None,
+        purpose: Purpose | None = None,
+        stack_level: int | None = None,
+    ) -> bool:
+        """ClearChargingProfile: True if any profile matched."""
+        ...
+
+    def expect_tx_profile(self, c: Connector, profile: Profile, capacity: Capacity) -> None:
+        """A RemoteStart's TxProfile, installed when the transaction it starts begins."""
+        ...
+
+    def composite(self, target: int, duration_s: int, unit: RateUnit | None) -> CompositeSchedule | None:
+        """GetCompositeSchedule from now; None for an unknown connector/EVSE."""
+        ...
+
+
 class StationPort(Protocol):
     config: StationConfig
     connectors: list[Connector]
+
+    @property
+    def smart_charging(self) -> SmartChargingPort: ...
 
     @property
     def online(self) -> bool:

@@ -21,6 +21,22 @@ from ocpplab_desktop.protocol import schemas
 
 Build = Callable[[Any], WireCall]
 ITEM = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+SCHEDULE = {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}
+PROFILE_16 = {
+    "chargingProfileId": 3,
+    "stackLevel": 0,
+    "chargingProfilePurpose": "TxDefaultProfile",
+    "chargingProfileKind": "Relative",
+    "chargingSchedule": SCHEDULE,
+}
+PROFILE_201 = {
+    "id": 3,
+    "stackLevel": 0,
+    "chargingProfilePurpose": "TxDefaultProfile",
+    "chargingProfileKind": "Relative",
+    "chargingSchedule": [{"id": 1, **SCHEDULE}],
+}
+NO_CRITERIA: dict[str, Any] = {"profile_id": None, "purpose": None, "stack_level": None}
 
 CALLS_16: dict[str, tuple[Build, WireCall]] = {
     "remote_start": (
@@ -48,6 +64,20 @@ CALLS_16: dict[str, tuple[Build, WireCall]] = {
     "change_configuration": (
         lambda b: b.change_configuration("HeartbeatInterval", "60"),
         WireCall("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
+    ),
+    "set_charging_profile": (
+        lambda b: b.set_charging_profile(PROFILE_16, connector_id=None, evse_id=None),
+        WireCall("SetChargingProfile", {"connectorId": 0, "csChargingProfiles": PROFILE_16}),
+    ),
+    "clear_charging_profile": (
+        lambda b: b.clear_charging_profile(
+            profile_id=None, connector_id=1, evse_id=None, purpose="TxProfile", stack_level=2
+        ),
+        WireCall("ClearChargingProfile", {"connectorId": 1, "chargingProfilePurpose": "TxProfile", "stackLevel": 2}),
+    ),
+    "get_composite_schedule": (
+        lambda b: b.get_composite_schedule(600, connector_id=None, evse_id=None, unit="W"),
+        WireCall("GetCompositeSchedule", {"connectorId": 0, "duration": 600, "chargingRateUnit": "W"}),
     ),
 }
 CALLS_201: dict[str, tuple[Build, WireCall]] = {
@@ -83,6 +113,24 @@ CALLS_201: dict[str, tuple[Build, WireCall]] = {
     "get_base_report": (
         lambda b: b.get_base_report("FullInventory", request_id=None),
         WireCall("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"}),
+    ),
+    "set_charging_profile": (
+        lambda b: b.set_charging_profile(PROFILE_201, connector_id=None, evse_id=1),
+        WireCall("SetChargingProfile", {"evseId": 1, "chargingProfile": PROFILE_201}),
+    ),
+    "clear_charging_profile": (
+        lambda b: b.clear_charging_profile(connector_id=None, evse_id=None, **{**NO_CRITERIA, "profile_id": 3}),
+        WireCall("ClearChargingProfile", {"chargingProfileId": 3}),
+    ),
+    "get_composite_schedule": (
+        lambda b: b.get_composite_schedule(600, connector_id=None, evse_id=1, unit=None),
+        WireCall("GetCompositeSchedule", {"duration": 600, "evseId": 1}),
+    ),
+    "get_charging_profiles": (
+        lambda b: b.get_charging_profiles(
+            request_id=None, evse_id=None, purpose="TxProfile", stack_level=None, profile_ids=None
+        ),
+        WireCall("GetChargingProfiles", {"requestId": 1, "chargingProfile": {"chargingProfilePurpose": "TxProfile"}}),
     ),
 }
 CASES = {OcppVersion.V16: CALLS_16, OcppVersion.V201: CALLS_201}

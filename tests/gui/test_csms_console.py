@@ -300,3 +300,63 @@ def test_without_an_embedded_csms_the_console_says_so_instead_of_showing_forms(q
     console = open_console(qtbot, Lab(csms_port=None, db_path=tmp_path / "lab.db"))
     assert console.pages.currentWidget() is console.no_csms
     assert "No embedded CSMS" in console.no_csms.text()
+
+
+@pytest.mark.parametrize(
+    ("template", "profile"),
+    [
+        (
+            "ac-22kw-wallbox",
+            {
+                "chargingProfileId": 4,
+                "stackLevel": 1,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8}],
+                },
+            },
+        ),
+        (
+            "ac-22kw-wallbox-v201",
+            {
+                "id": 4,
+                "stackLevel": 1,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": [
+                    {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8}]}
+                ],
+            },
+        ),
+    ],
+)
+def test_charging_profile_commands_set_report_and_clear_a_profile(
+    qtbot: Any, loop: QtAsyncLoop, lab: Lab, template: str, profile: dict[str, Any]
+) -> None:
+    station_id = f"SC-{template}"
+    registered(loop, lab, template, station_id)
+    console = open_console(qtbot, lab)
+    console.select_station(station_id)
+    setter = console.choose_command("set_charging_profile")
+    setter.place.box.setValue(1)
+    setter.profile.setPlainText(json.dumps(profile))
+    send(qtbot, console)
+    assert answered(loop, console)["status"] == "Accepted"
+
+    composite = console.choose_command("get_composite_schedule")
+    composite.place.box.setValue(1)
+    composite.unit.setCurrentText("A")
+    send(qtbot, console)
+    answer = answered(loop, console)
+    schedule = answer.get("chargingSchedule") or answer["schedule"]
+    assert [p["limit"] for p in schedule["chargingSchedulePeriod"]] == [8.0]
+
+    clear = console.choose_command("clear_charging_profile")
+    assert "TxDefaultProfile" in [clear.purpose.itemText(i) for i in range(clear.purpose.count())]
+    clear.purpose.setCurrentText("TxDefaultProfile")
+    send(qtbot, console)
+    assert answered(loop, console) == {"status": "Accepted"}
+    send(qtbot, console)
+    assert answered(loop, console) == {"status": "Unknown"}

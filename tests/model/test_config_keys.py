@@ -49,10 +49,30 @@ def test_defaults_come_from_the_station_config() -> None:
 def test_only_the_profiles_the_station_implements_are_reported_and_have_keys() -> None:
     keys = ConfigurationKeys16(TWO_EVSES)
 
-    assert keys.get_list("SupportedFeatureProfiles") == ["Core", "RemoteTrigger"]
-    entries, unknown = keys.get(["LocalAuthListEnabled", "ChargeProfileMaxStackLevel", "ReserveConnectorZeroSupported"])
-    assert entries == [] and len(unknown) == 3, "keys of profiles it does not support are unknown to it"
+    assert keys.get_list("SupportedFeatureProfiles") == ["Core", "SmartCharging", "RemoteTrigger"]
+    entries, unknown = keys.get(["LocalAuthListEnabled", "ReserveConnectorZeroSupported"])
+    assert entries == [] and len(unknown) == 2, "keys of profiles it does not support are unknown to it"
     assert keys.change("LocalAuthListEnabled", "false") == "NotSupported"
+
+
+def test_the_smart_charging_keys_of_section_9_4_are_read_only_and_name_the_stations_capacity() -> None:
+    entries, unknown = ConfigurationKeys16(TWO_EVSES).get(
+        [
+            "ChargeProfileMaxStackLevel",
+            "ChargingScheduleAllowedChargingRateUnit",
+            "ChargingScheduleMaxPeriods",
+            "ConnectorSwitch3to1PhaseSupported",
+            "MaxChargingProfilesInstalled",
+        ]
+    )
+    assert unknown == []
+    assert {e["key"]: (e["value"], e["readonly"]) for e in entries} == {
+        "ChargeProfileMaxStackLevel": ("10", True),
+        "ChargingScheduleAllowedChargingRateUnit": ("Current,Power", True),
+        "ChargingScheduleMaxPeriods": ("24", True),
+        "ConnectorSwitch3to1PhaseSupported": ("false", True),
+        "MaxChargingProfilesInstalled": ("20", True),
+    }
 
 
 def test_dc_station_also_samples_state_of_charge() -> None:

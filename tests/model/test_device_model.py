@@ -518,7 +518,7 @@ def test_empty_report_needs_no_message_and_chunks_must_hold_something() -> None:
         chunk_report([{"x": 1}], 0)
 
 
-@pytest.mark.parametrize("controller", ["LocalAuthListCtrlr", "ReservationCtrlr", "SmartChargingCtrlr"])
+@pytest.mark.parametrize("controller", ["LocalAuthListCtrlr", "ReservationCtrlr"])
 def test_functions_the_station_does_not_simulate_are_reported_unavailable_and_cannot_be_enabled(
     model: DeviceModel, controller: str
 ) -> None:
@@ -527,6 +527,15 @@ def test_functions_the_station_does_not_simulate_are_reported_unavailable_and_ca
     [result] = set_(model, ask(controller, "Enabled", value="true"))
     assert result["attributeStatus"] == "Rejected"
     assert model.get_value(controller, "Enabled") == "false"
+
+
+def test_smart_charging_is_available_with_the_capacity_of_the_1_6_keys(model: DeviceModel) -> None:
+    assert model.get_value("SmartChargingCtrlr", "Available") == "true"
+    assert model.get_value("SmartChargingCtrlr", "Enabled") == "true"
+    assert model.get_value("SmartChargingCtrlr", "RateUnit") == "A,W"
+    assert model.get_int("SmartChargingCtrlr", "ProfileStackLevel") == 10
+    assert model.get_int("SmartChargingCtrlr", "PeriodsPerSchedule") == 24
+    assert model.get_int("SmartChargingCtrlr", "Entries", "ChargingProfiles") == 0
 
 
 def test_a_measurand_the_meter_cannot_report_is_refused_for_the_sampled_data(model: DeviceModel) -> None:

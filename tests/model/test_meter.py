@@ -150,6 +150,20 @@ def test_ac_power_is_the_lowest_of_car_connector_and_limit() -> None:
     assert drawing_power(limited) == pytest.approx(22_080.0)
 
 
+def test_a_limit_in_watts_and_one_in_amps_both_bind_and_v_times_i_stays_p() -> None:
+    meter = plugged(AC_3PH, EV_AC_22KW)
+    meter.set_limits(9_000.0, 10.0)  # 10 A x 230 V x 3 = 6,900 W is the lower
+    assert drawing_power(meter) == pytest.approx(6_900.0)
+    assert meter.limit_w == pytest.approx(6_900.0)
+    assert_v_times_i_is_p(meter)
+    meter.set_limits(5_000.0, 10.0)
+    assert drawing_power(meter) == pytest.approx(5_000.0)
+    assert meter.snapshot().offered_w == pytest.approx(5_000.0)
+    assert_v_times_i_is_p(meter)
+    meter.set_limits(None, None)
+    assert drawing_power(meter) == pytest.approx(22_080.0)
+
+
 def test_an_amps_limit_binds_per_phase_even_on_a_one_phase_car() -> None:
     meter = plugged(AC_3PH, EvProfile("1-phase car", 7_400.0, 32.0, 40_000.0, phases=1))
     meter.set_limit_amps(16.0)
