@@ -9,23 +9,28 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ocpplab_desktop.engine.heap import HeapKeeper
 from ocpplab_desktop.engine.station import Station, StationOptions, sleep_sim
+from ocpplab_desktop.engine.workspace import WorkspaceKeeper
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import EventBus
 from ocpplab_desktop.protocol.tasks import TaskSet
 from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.store import SessionSource, Store
+from ocpplab_desktop.store.workspace_table import WorkspaceTable
 
 if TYPE_CHECKING:
     from ocpplab_desktop.csms.server import MockCsms
 
 log = logging.getLogger(__name__)
+STATIONS_IN_NAME = 3
+"""Station ids a session's default name lists before "+N"."""
 
 
 class Lab:
@@ -43,13 +48,20 @@ class Lab:
         session_source: SessionSource = SessionSource.LAB,
         csms_port_fallback: bool = False,
         manage_heap: bool = False,
+        keep_workspace: bool = False,
+        name_with_stations: bool = False,
     ) -> None:
         """`csms_port_fallback`: when `csms_port` is taken, listen on a free port instead of failing
-        (the window's default port only: a port the user asked for is the one stations will use)."""
+        (the window's default port only: a port the user asked for is the one stations will use).
+        `keep_workspace`: restore the workspace saved in the database at start, and save it whenever it
+        changes (the window; `run` and scenarios build their own stations).
+        `name_with_stations`: at close, a session still named `session_name` gets its stations' ids added."""
         self.bus = EventBus()
         self.clock = SimClock(speed=speed)
         self.tick_s = tick_s
         self.stations: dict[str, Station] = {}
+        self.transient: set[str] = set()
+        """Stations that are not part of the workspace (a scenario's): never saved with it."""
         self.csms: MockCsms | None = None
         self._csms_host, self._csms_port = csms_host, csms_port
         self._csms_port_fallback = csms_port_fallback
@@ -59,6 +71,9 @@ class Lab:
         self.session_id: int | None = None
         self._session_name, self._session_source = session_name, session_source
         self._tasks = TaskSet("lab")
+        self._keep_workspace = keep_workspace
+        self._name_with_stations = name_with_stations
+        self.workspace: WorkspaceKeeper | None = None
         self.heap: HeapKeeper | None = HeapKeeper() if manage_heap else None
         """`manage_heap`: freeze the heap and collect from the clock task (fleets; see engine/heap.py). Off
         by default: in a process with Qt widgets, the deferred collections have deadlocked in Qt destructors."""
@@ -75,6 +90,10 @@ class Lab:
         if self.heap is not None:
             self.heap.start()
         self._tasks.spawn(self._tick(), name="lab clock")
+        if self._keep_workspace and self.db_path is not None:
+            self.workspace = WorkspaceKeeper(self, WorkspaceTable(self.db_path))
+            await self.workspace.restore()
+            self._tasks.spawn(self.workspace.run(), name="workspace")
 
     async def _start_csms(self) -> MockCsms:
         from ocpplab_desktop.csms.server import MockCsms
@@ -93,6 +112,9 @@ class Lab:
         return csms
 
     async def close(self) -> None:
+        if self.workspace is not None:
+            self.workspace.close()  # before the stations stop: stopped, they would all be saved as offline
+            self.workspace = None
         # All at once: each waits for its closing handshake, and a fleet has thousands of them.
         await asyncio.gather(*(station.stop() for station in self.stations.values()))
         if self.csms is not None:
@@ -100,10 +122,24 @@ class Lab:
         await self._tasks.cancel_all()
         if self.recorder is not None:
             self.recorder.close()
+        self._name_after_stations()
         if self.store is not None:
             self.store.close()
         if self.heap is not None:
             self.heap.stop()
+
+    def _name_after_stations(self) -> None:
+        """A session still under its default name gets its stations' ids added, so that a list of
+        sessions tells them apart ("Window 2026-12-06 09:12 · CP-1, CP-2 +3"); a renamed one is kept."""
+        if not self._name_with_stations or self.store is None or self.session_id is None:
+            return
+        info = self.store.session(self.session_id)
+        if info.name != self._session_name or not info.stations:
+            return
+        shown = ", ".join(info.stations[:STATIONS_IN_NAME])
+        if len(info.stations) > STATIONS_IN_NAME:
+            shown += f" +{len(info.stations) - STATIONS_IN_NAME}"
+        self.store.rename_session(self.session_id, f"{info.name} · {shown}")
 
     async def __aenter__(self) -> Lab:
         await self.start()
@@ -129,9 +165,17 @@ class Lab:
         return self.csms.url if self.csms is not None else None
 
     def add_station(
-        self, config: StationConfig, *, options: StationOptions | None = None, connect: bool = True
+        self,
+        config: StationConfig,
+        *,
+        options: StationOptions | None = None,
+        connect: bool = True,
+        transient: bool = False,
     ) -> Station:
-        """Create a station (its id must be new) and connect it to its CSMS."""
+        """Create a station (its id must be new) and connect it to its CSMS.
+
+        A `transient` station (a scenario's) is not part of the workspace: it is not saved with it.
+        """
         config.validate()
         if config.id in self.stations:
             raise ValueError(f"a station with id {config.id!r} already exists; choose another id")
@@ -144,17 +188,45 @@ class Lab:
             options = replace(options, journal=self.store)
         station = Station(config, bus=self.bus, clock=self.clock, url=url, options=options)
         self.stations[config.id] = station
+        if transient:
+            self.transient.add(config.id)
         if self.store is not None and self.session_id is not None:
             self.store.add_station(self.session_id, config)
         if connect:
             station.start()
+        self._workspace_changed()
         return station
 
     async def remove_station(self, station_id: str) -> None:
         station = self.stations.pop(station_id)
+        self.transient.discard(station_id)
+        self._workspace_changed()
         await station.stop()
         if self.heap is not None:
             self.heap.release()  # its reference cycles may be frozen: let the collector see them
+
+    async def replace_station(self, station_id: str, config: StationConfig, *, connect: bool) -> Station:
+        """A new configuration for a station, in its place in the lab's order: the old station reboots
+        into the new one (its running transactions end, reason Reboot); it connects if `connect`."""
+        config.validate()
+        if config.id != station_id and config.id in self.stations:
+            raise ValueError(f"a station with id {config.id!r} already exists; choose another id")
+        old = self.stations[station_id]
+        with self.workspace.held() if self.workspace is not None else nullcontext():
+            for c in old.connectors:
+                if c.tx_started:
+                    await old.quiet(old.transactions.end(c, old.dialect.REASON_REBOOT))
+            order = [config.id if sid == station_id else sid for sid in self.stations]
+            await self.remove_station(station_id)
+            station = self.add_station(config, connect=connect)
+            reordered = {sid: self.stations[sid] for sid in order}
+            self.stations.clear()  # the same dict: views hold it
+            self.stations.update(reordered)
+        return station
+
+    def _workspace_changed(self) -> None:
+        if self.workspace is not None:
+            self.workspace.changed()
 
     async def sleep_sim(self, seconds: float) -> None:
         """Wait for `seconds` of simulated time to pass (at the lab's speed)."""

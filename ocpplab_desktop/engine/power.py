@@ -71,10 +71,30 @@ class PowerSupply:
         station.note("power_up", "power is back: booting (PowerUp)")
         interrupted, self._interrupted = self._interrupted, []
         station.link.boot_reason = "PowerUp"
+        await self._end(interrupted)
+        station.metering.start_graph(station.options.graph_sample_s)
+        if self._link_was_up:
+            station.start()
+
+    @property
+    def link_wanted(self) -> bool:
+        """Whether the station is to be online: while the power is off, as it was when the power went."""
+        return self.station.link_up if self.on else self._link_was_up
+
+    async def shut_down(self) -> None:
+        """The lab closes (or drops this station) with the power off: cut it, and end what it interrupts now.
+
+        What `restore` would report when the power came back is queued at once instead: the
+        station is offline, so the messages are kept in the journal, and a station with this id
+        started later (the next start of the lab) delivers them after its boot, reason PowerLoss.
+        """
+        await self.lose()
+        interrupted, self._interrupted = self._interrupted, []
+        await self._end(interrupted)
+
+    async def _end(self, interrupted: list[Connector]) -> None:
+        station = self.station
         for c in interrupted:
             if c.tx_started:
                 # Queued (the station is offline) and delivered after the boot, in order.
                 await station.quiet(station.transactions.end(c, station.dialect.REASON_POWER_LOSS))
-        station.metering.start_graph(station.options.graph_sample_s)
-        if self._link_was_up:
-            station.start()

@@ -187,7 +187,7 @@ class ScenarioRunner:
     async def run(self) -> Report:
         unsubscribe = self.lab.bus.subscribe(self._collect)
         try:
-            self.station = self.lab.add_station(self.config)
+            self.station = self.lab.add_station(self.config, transient=True)  # not the workspace's
             for step in self.scenario.steps:
                 number = self._number = step.index + 1
                 self._progress(step.kind)

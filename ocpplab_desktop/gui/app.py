@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFrame,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -31,23 +30,24 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
-from ocpplab_desktop.gui import demo, theme, trace_import
+from ocpplab_desktop.gui import demo, theme, trace_import, window_layout
 from ocpplab_desktop.gui.about import AboutDialog
 from ocpplab_desktop.gui.bridge import EngineBridge, spawn_soon
 from ocpplab_desktop.gui.builder import StationBuilderDialog
 from ocpplab_desktop.gui.csms_console import CsmsConsole
 from ocpplab_desktop.gui.fault_panel import FaultPanel
-from ocpplab_desktop.gui.formatting import station_summary
 from ocpplab_desktop.gui.generated.ui_main_window import Ui_MainWindow
 from ocpplab_desktop.gui.log_view import LogView
 from ocpplab_desktop.gui.power_plot import PowerPlot
 from ocpplab_desktop.gui.sessions_dock import SessionsDock
 from ocpplab_desktop.gui.sim_time import SimTimeControls
-from ocpplab_desktop.gui.station_tree import StationTree, StationTreeModel, Target
+from ocpplab_desktop.gui.station_tree import StationsPanel, StationTree, StationTreeModel, Target
 from ocpplab_desktop.gui.station_view import StationView
+from ocpplab_desktop.gui.template_dialog import TemplateDialog
+from ocpplab_desktop.gui.workspace_ui import WorkspaceUi
 from ocpplab_desktop.model.config import ConfigError, StationConfig
 from ocpplab_desktop.model.events import ConnectorStateChanged, MeterSample, StationEvent
-from ocpplab_desktop.model.station_form import template_choices, with_free_id
+from ocpplab_desktop.model.station_form import numbered_copies, template_choices, with_free_id
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.protocol.tasks import TaskSet
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.frame_count = 0
         self.station_view: StationView | None = None
         self._size_docks_when_shown = True  # until a saved layout is restored
+        self._placed_for_height = 0  # the window height the docks were last placed for
         self._tasks = TaskSet("main window")
 
         self.bridge = EngineBridge(lab.bus, self)
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
         self.csms_console = CsmsConsole(lab, self)
         self.fault_panel = FaultPanel(lab, self)
         self.docks = {
-            "stations": self._dock("stations_dock", "Stations", self.tree),
+            "stations": self._dock("stations_dock", "Stations", StationsPanel(self.tree)),
             "log": self._dock("log_dock", "Message log", self.log_view),
             "power": self._dock("power_dock", "Power", self.power_plot),
             "csms": self._dock("csms_dock", "Mock CSMS", _scrolling(self.csms_console)),
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect_actions()
         self._apply_icons()
+        self.resize(window_layout.first_size(self.screen().availableGeometry()))
         self._place_docks()
         self._restore_settings()
 
@@ -119,10 +121,14 @@ class MainWindow(QMainWindow):
         bridge.stationEvents.connect(self._on_station_events)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         self.tree.contextMenuWanted.connect(self._show_tree_menu)
+        self.csms_console.stationChosen.connect(self._console_chose)
         self.sessions.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.action_import_trace = trace_import.install(self.sessions, self)
         self.demo = demo.install(self)
         self.fault_panel.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.workspace_ui = WorkspaceUi(self, lab, self._stations_changed)
+        self.ui.action_open_workspace.triggered.connect(self.workspace_ui.ask_open)
+        self.ui.action_save_workspace_as.triggered.connect(self.workspace_ui.ask_save)
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_MS)
@@ -130,6 +136,7 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self._stations_changed()
         self._update_status()
+        self.workspace_ui.report_restore()
 
     # -- building -------------------------------------------------------------------------
 
@@ -140,47 +147,28 @@ class MainWindow(QMainWindow):
         return dock
 
     def _place_docks(self) -> None:
-        """The first-start layout: the tree down the left; the station in the centre with the graphs
-        (and the CSMS console) beside it; the log (and the sessions) across the bottom, wide enough
-        for all its columns."""
-        area = Qt.DockWidgetArea
-        docks = self.docks
-        for dock in docks.values():
-            dock.setFloating(False)
-            dock.show()
-        self.setCorner(Qt.Corner.TopLeftCorner, area.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, area.BottomDockWidgetArea)
-        self.addDockWidget(area.LeftDockWidgetArea, docks["stations"])
-        self.addDockWidget(area.RightDockWidgetArea, docks["power"])
-        self.addDockWidget(area.BottomDockWidgetArea, docks["log"])
-        self.tabifyDockWidget(docks["power"], docks["csms"])
-        self.tabifyDockWidget(docks["csms"], docks["faults"])
-        self.tabifyDockWidget(docks["log"], docks["sessions"])
-        docks["power"].raise_()
-        docks["log"].raise_()
+        """The first-start layout for the window's height (see `window_layout`)."""
+        window_layout.place_docks(self, self.docks)
+        self._placed_for_height = self.height()
 
     def _size_docks(self) -> None:
         """Default dock sizes, from the window's size: only meaningful once the window has it."""
-        docks = self.docks
-        width, height = self.width(), self.height()
-        self.resizeDocks(
-            [docks["stations"], docks["power"]],
-            [max(270, width // 5), max(380, width * 3 // 10)],
-            Qt.Orientation.Horizontal,
-        )
-        self.resizeDocks([docks["log"]], [max(260, height * 9 // 25)], Qt.Orientation.Vertical)
+        window_layout.size_docks(self, self.docks, self.tree.wanted_width())
 
     def reset_layout(self) -> None:
-        """View > Reset layout: every dock back where it is on first start."""
+        """View > Reset layout: every dock back where it is on first start, in the window's present size."""
+        size = self.size()
         self._place_docks()
         self._size_docks()
+        self.resize(size)  # the docks fit the window, not the window the docks
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._size_docks_when_shown:
             self._size_docks_when_shown = False
+            # The window may have been resized since it was built: a laptop's arrangement or a tall one.
+            if window_layout.is_compact(self.height()) != window_layout.is_compact(self._placed_for_height):
+                self._place_docks()
             # After this event the layout has the window's real size; sizes given now would be scaled.
             QTimer.singleShot(0, self._size_docks)
 
@@ -290,6 +278,9 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.workspace_ui.may_close():  # transactions run: it asks, and closes the window once answered
+            event.ignore()
+            return
         self.save_settings()
         self.bridge.close()
         self._status_timer.stop()
@@ -355,6 +346,7 @@ class MainWindow(QMainWindow):
         target = self.tree_model.target(current)
         if target is not None:
             self.power_plot.set_target(*target)
+            self.csms_console.follow_station(target[0])
         self._show_station(None if target is None else self.lab.stations.get(target[0]))
         self._update_actions()
 
@@ -383,7 +375,7 @@ class MainWindow(QMainWindow):
         ui.action_connect.setEnabled(station is not None and held and not connected)
         ui.action_disconnect.setEnabled(station is not None and (connected or not held))
         ui.action_reboot.setEnabled(connected)
-        ui.action_edit_station.setEnabled(held and not connected)
+        ui.action_edit_station.setEnabled(station is not None)
         ui.action_delete_station.setEnabled(station is not None)
         ui.action_export_session.setEnabled(self.lab.session_id is not None)
 
@@ -396,6 +388,12 @@ class MainWindow(QMainWindow):
             self._show_station(None)
         self._update_actions()
         self._update_status()
+
+    def _console_chose(self, station_id: str) -> None:
+        """A station picked in the CSMS console's table: select it in the tree too, if it is one of the lab's."""
+        current = self.current_station()
+        if current is None or current.id != station_id:
+            self.select_station(station_id)
 
     def _on_current(self, act: Callable[[str], object]) -> None:
         station = self.current_station()
@@ -428,6 +426,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Station {station.id} added (OCPP {station.version.value})", 5000)
         return station
 
+    def add_stations(self, configs: list[StationConfig]) -> list[Station]:
+        """Add several stations (they connect), rebuild the tree once and select the first of them."""
+        stations = [self.lab.add_station(config) for config in configs]
+        self._stations_changed()
+        if stations:
+            self.select_station(stations[0].id)
+            self.statusBar().showMessage(f"{len(stations)} stations added: {stations[0].id} … {stations[-1].id}", 8000)
+        return stations
+
+    def new_stations_from_template(self, name: str, count: int) -> list[Station]:
+        """Station > New from template with a count: `count` stations under consecutive free ids."""
+        return self.add_stations(numbered_copies(load_template(name), count, self.lab.stations))
+
     def new_station_from_template(self, name: str) -> Station:
         """What Station > New from template does once a template is chosen: a free id, then add it."""
         return self.add_station(with_free_id(load_template(name), self.lab.stations))
@@ -457,9 +468,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Station {station_id} deleted", 5000)
 
     async def replace_station(self, station_id: str, config: StationConfig) -> Station:
-        """Edit: the old station goes, the new configuration comes in disconnected (as the old one was)."""
-        await self.delete_station(station_id)
-        return self.add_station(config, connect=False)
+        """Edit: the station reboots into the new configuration in its place in the tree, online if it was."""
+        online = self.lab.stations[station_id].link_up
+        station = await self.lab.replace_station(station_id, config, connect=online)
+        self._stations_changed()
+        self.select_station(station.id)
+        then = "rebooting with the new configuration" if online else "still disconnected: Connect brings it online"
+        self.statusBar().showMessage(f"Station {station.id} edited; {then}", 8000)
+        return station
 
     def _disconnect(self, station_id: str) -> None:
         self._spawn(f"Disconnect {station_id}", self.disconnect_station, station_id)
@@ -485,6 +501,7 @@ class MainWindow(QMainWindow):
             self.csms_console.close_tasks(),
             self.fault_panel.close_tasks(),
             self.demo.close_tasks(),
+            self.workspace_ui.close_tasks(),
         )
 
     # -- dialogs --------------------------------------------------------------------------
@@ -495,10 +512,15 @@ class MainWindow(QMainWindow):
         except ConfigError as exc:
             QMessageBox.warning(self, "Templates", f"The station templates could not be read: {exc}")
             return
-        labels = {f"{name}  —  {station_summary(config)}": name for name, config in choices.items()}
-        label, ok = QInputDialog.getItem(self, "New station from template", "Template:", list(labels), 0, False)
-        if ok and label:
-            self._add_guarded(lambda: self.new_station_from_template(labels[label]))
+        dialog = TemplateDialog(choices, self.lab.stations, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def add() -> None:
+            configs = dialog.configs()
+            self._add_guarded(lambda: self.add_station(configs[0]) if len(configs) == 1 else self.add_stations(configs))
+
+        dialog.accepted.connect(add)
+        dialog.open()
 
     def _add_guarded(self, add: Callable[[], object]) -> None:
         try:
@@ -518,17 +540,13 @@ class MainWindow(QMainWindow):
 
     def _ask_edit(self, station_id: str) -> None:
         station = self.lab.stations[station_id]
-        if station.connected or station.link_up:
-            QMessageBox.information(
-                self, "Disconnect first", f"Station {station_id} is connected: disconnect it (Shift+F5) to edit it."
-            )
-            return
         dialog = self._builder(station.config, set(self.lab.stations) - {station_id})
         dialog.setWindowTitle(f"Edit station {station_id}")
-        dialog.accepted.connect(
-            lambda: self._spawn(f"Edit {station_id}", self.replace_station, station_id, dialog.config())
-        )
+        dialog.accepted.connect(lambda: self.workspace_ui.confirm_edit(station_id, dialog.config(), self._edit))
         dialog.open()
+
+    def _edit(self, station_id: str, config: StationConfig) -> None:
+        self._spawn(f"Edit {station_id}", self.replace_station, station_id, config)
 
     def _ask_delete(self, station_id: str) -> None:
         answer = QMessageBox.question(
@@ -546,7 +564,11 @@ class MainWindow(QMainWindow):
             self.sessions.ask_export(self.lab.session_id)
 
     def export_graph(self, path: Path) -> None:
-        """Save the power graph as it is shown now as a PNG image."""
+        """Save the power graph as it is shown now as a PNG image (its tab comes to the front first:
+        a laptop's layout may have it behind the log, never laid out)."""
+        dock = self.docks["power"]
+        dock.show()
+        dock.raise_()
         self.power_plot.redraw()
         self.power_plot.export_png(path)
 

@@ -17,7 +17,6 @@ from ocpp.v16.enums import ChargePointErrorCode
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
-    QBoxLayout,
     QCheckBox,
     QComboBox,
     QFrame,
@@ -63,15 +62,13 @@ def _fault_tip(entry: FaultEntry) -> str:
 # What can go wrong on the wire while an action runs; anything else is a bug and says so.
 PROTOCOL_ERRORS = (CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError)
 
-# The buttons, one row per part of the session they act on: the cable, the session, the EV,
-# the EVSE, availability, faults (the fault code and info fields follow the last row).
+# The buttons, one row per part of the session they act on: the cable, the session, who pauses
+# the energy (EV or EVSE), availability and faults (the fault code and info fields follow).
 _ROWS: tuple[tuple[UserAction, ...], ...] = (
     (UserAction.PLUG_IN, UserAction.UNPLUG),
     (UserAction.PRESENT_TOKEN, UserAction.START, UserAction.STOP),
-    (UserAction.EV_SUSPEND, UserAction.EV_RESUME),
-    (UserAction.EVSE_SUSPEND, UserAction.EVSE_RESUME),
-    (UserAction.MAKE_UNAVAILABLE, UserAction.MAKE_AVAILABLE),
-    (UserAction.FAULT, UserAction.CLEAR_FAULT),
+    (UserAction.EV_SUSPEND, UserAction.EV_RESUME, UserAction.EVSE_SUSPEND, UserAction.EVSE_RESUME),
+    (UserAction.MAKE_UNAVAILABLE, UserAction.MAKE_AVAILABLE, UserAction.FAULT, UserAction.CLEAR_FAULT),
 )
 
 
@@ -138,16 +135,30 @@ class ConnectorCard(QFrame):
         self.status_line.setWordWrap(True)
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # What the connector is (state, diagram, readings) and what to do with it (token, buttons,
-        # fault, force): one above the other, or side by side on a wide card, so the whole card
-        # fits a maximised window without scrolling.
-        state_panel = QVBoxLayout()
-        state_panel.setSpacing(8)
-        state_panel.addWidget(self.state_label)
-        state_panel.addWidget(self.diagram, 1)
-        state_panel.addLayout(self._readings(dc=connector.config.current_type is CurrentType.DC))
-        controls = QVBoxLayout()
-        controls.setSpacing(8)
+        # The state and readings, then what to do (token, buttons, fault, force), then the diagram,
+        # one above the other: every button shows without scrolling in a laptop's centre. A wide
+        # card puts state, diagram and readings beside the controls instead.
+        self.charging_label = QLabel()
+        self.charging_label.setObjectName("chargingLabel")
+        self.charging_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.charging_label.setFont(self._bold(1.3))
+        self.charging_label.setToolTip(
+            "The transaction's charging state, as the TransactionEvent reports it\n"
+            "(2.0.1 chargingState: EVConnected, Charging, SuspendedEV, SuspendedEVSE, Idle; E01-E03)"
+        )
+        self.charging_label.hide()
+        self._shown_charging: str | None = None
+        self._state_box = QWidget()
+        state_row = QHBoxLayout(self._state_box)
+        state_row.setContentsMargins(0, 0, 0, 0)
+        state_row.addWidget(self.state_label, 3)
+        state_row.addWidget(self.charging_label, 2)
+        self._readings_box = QWidget()
+        self._readings_box.setLayout(self._readings(dc=connector.config.current_type is CurrentType.DC))
+        self._controls_box = QWidget()
+        controls = QVBoxLayout(self._controls_box)
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.setSpacing(6)
         token_row = QHBoxLayout()
         token_row.addWidget(QLabel("Token"))
         token_row.addWidget(self.token_edit, 1)
@@ -160,10 +171,11 @@ class ConnectorCard(QFrame):
         controls.addWidget(self.force_box)
         controls.addWidget(self.status_line)
         controls.addStretch(1)
-        self._body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self._body.setSpacing(16)
-        self._body.addLayout(state_panel, 1)
-        self._body.addLayout(controls, 1)
+        self._body = QGridLayout()
+        self._body.setHorizontalSpacing(16)
+        self._body.setVerticalSpacing(8)
+        self._wide: bool | None = None
+        self._place(wide=False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
@@ -176,14 +188,39 @@ class ConnectorCard(QFrame):
     @property
     def side_by_side(self) -> bool:
         """Whether state and controls stand side by side (a wide card) rather than one above the other."""
-        return self._body.direction() is QBoxLayout.Direction.LeftToRight
+        return bool(self._wide)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        wide = event.size().width() >= SIDE_BY_SIDE_PX
-        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
-        if self._body.direction() is not direction:
-            self._body.setDirection(direction)
+        self._place(wide=event.size().width() >= SIDE_BY_SIDE_PX)
+
+    def _place(self, *, wide: bool) -> None:
+        """Narrow: state, readings, controls, diagram in one column. Wide: the controls in a column of their own."""
+        if wide is self._wide:
+            return
+        self._wide = wide
+        body = self._body
+        parts = (self._state_box, self.diagram, self._readings_box, self._controls_box)
+        for part in parts:
+            body.removeWidget(part)
+        top = Qt.AlignmentFlag.AlignTop
+        if wide:
+            body.addWidget(self._state_box, 0, 0)
+            body.addWidget(self.diagram, 1, 0)
+            body.addWidget(self._readings_box, 2, 0)
+            body.addWidget(self._controls_box, 0, 1, 3, 1, top)
+            stretches = ((0, 1, 0, 0), (1, 1))
+        else:
+            body.addWidget(self._state_box, 0, 0)
+            body.addWidget(self._readings_box, 1, 0)
+            body.addWidget(self._controls_box, 2, 0)
+            body.addWidget(self.diagram, 3, 0)
+            stretches = ((0, 0, 0, 1), (1, 0))
+        rows, columns = stretches
+        for row, stretch in enumerate(rows):
+            body.setRowStretch(row, stretch)
+        for column, stretch in enumerate(columns):
+            body.setColumnStretch(column, stretch)
 
     def _bold(self, scale: float) -> QFont:
         font = QFont(self.font())
@@ -193,8 +230,10 @@ class ConnectorCard(QFrame):
 
     def _readings(self, *, dc: bool) -> QGridLayout:
         grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
         font = self._bold(1.2)
-        columns = [("Power", self.power), ("Energy", self.energy), ("SoC", self.soc), ("Transaction", self.transaction)]
+        columns = [("Power", self.power), ("Energy", self.energy), ("SoC", self.soc)]
         for column, (name, value) in enumerate(columns):
             caption = _caption(name)
             value.setFont(font)
@@ -206,14 +245,22 @@ class ConnectorCard(QFrame):
             if not shown:
                 caption.hide()
                 value.hide()
+        # A row of its own: a 2.0.1 transaction id is a 36-character UUID.
+        transaction = QHBoxLayout()
+        transaction.setSpacing(8)
+        transaction.addWidget(_caption("Transaction"))
+        self.transaction.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        transaction.addWidget(self.transaction, 1)
+        grid.addLayout(transaction, 2, 0, 1, len(columns))
         return grid
 
-    def _action_buttons(self) -> QGridLayout:
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(4)
-        for row, row_actions in enumerate(_ROWS):
-            for column, action in enumerate(row_actions):
+    def _action_buttons(self) -> QVBoxLayout:
+        rows = QVBoxLayout()
+        rows.setSpacing(4)
+        for row_actions in _ROWS:
+            row = QHBoxLayout()
+            row.setSpacing(6)
+            for action in row_actions:
                 button = QPushButton(ACTION_LABELS[action])
                 button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 # A click must not take focus: when the state then disables the clicked button, Qt
@@ -221,10 +268,9 @@ class ConnectorCard(QFrame):
                 button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
                 button.clicked.connect(lambda _checked=False, a=action: self._trigger(a))
                 self._buttons[action] = button
-                grid.addWidget(button, row, column)
-        for column in range(3):
-            grid.setColumnStretch(column, 1)
-        return grid
+                row.addWidget(button, 1)
+            rows.addLayout(row)
+        return rows
 
     # --- for the window and the tests -------------------------------------------------------
     @property
@@ -253,6 +299,7 @@ class ConnectorCard(QFrame):
                 " border-radius: 8px; padding: 6px 14px; }"
             )
             self.diagram.set_state(state)
+        self._show_charging_state(traits(self._station.version).charging_state(c))
         reading = self._station.reading(c)
         self.power.setText(format_kw(reading.power_w))
         self.energy.setText(f"{reading.energy_wh / 1000:.3f} kWh")
@@ -277,6 +324,22 @@ class ConnectorCard(QFrame):
                 button.setEnabled(enabled)
                 button.setToolTip(tooltip)
                 button.setStyleSheet(f"QPushButton {{ color: {palette.WARNING}; }}" if warn else "")
+
+    def _show_charging_state(self, charging: str | None) -> None:
+        """The transaction's charging state beside the connector status, where the version reports one."""
+        if charging == self._shown_charging:
+            return
+        self._shown_charging = charging
+        self.diagram.set_charging_state(charging)
+        self.charging_label.setVisible(charging is not None)
+        if charging is None:
+            return
+        colour = palette.state_colour(charging)
+        self.charging_label.setText(charging)
+        self.charging_label.setStyleSheet(
+            f"QLabel#chargingLabel {{ color: {colour.name()}; border: 2px solid {colour.name()};"
+            " border-radius: 8px; padding: 5px 10px; }"
+        )
 
     # --- actions ---------------------------------------------------------------------------
     def _trigger(self, action: UserAction) -> None:

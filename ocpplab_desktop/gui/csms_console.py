@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QSignalBlocker,
     Qt,
     QTimer,
+    Signal,
 )
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -72,6 +73,8 @@ from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
+TABLE_ROWS = 6
+"""Station rows the table shows before it scrolls: with twenty stations, picking one is a glance."""
 REFRESH_MS = 1000  # the table's own refresh while shown, on top of the window's refresh() calls
 HISTORY_LIMIT = 50
 WIDE_LAYOUT_MIN = 720  # px; narrower, the command form sits above its answer and the history above the policy
@@ -185,13 +188,20 @@ class CsmsStationModel(QAbstractTableModel):
 
 # --- the console -----------------------------------------------------------------------------
 class CsmsConsole(QWidget):
-    """The CSMS dock: stations table, version-aware command forms with answers and history, policy editor."""
+    """The CSMS dock: stations table, version-aware command forms with answers and history, policy editor.
+
+    `select_station` follows the station chosen elsewhere (the window's tree); a row the user
+    picks here is announced with `stationChosen`, so the window can select it in turn.
+    """
+
+    stationChosen = Signal(str)
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
         self._csms: MockCsms | None = None
         self._station_id: str | None = None
+        self._followed: str | None = None  # the station chosen in the window or here, selected once the CSMS knows it
         self._version: OcppVersion | None = None
         self._latest: HistoryEntry | None = None
         self._tasks = TaskSet("CSMS console")
@@ -233,19 +243,29 @@ class CsmsConsole(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        scrollbar = self.table.horizontalScrollBar().sizeHint().height()  # the columns are often wider than the dock
+        self.table.setMinimumHeight(
+            header.sizeHint().height()
+            + TABLE_ROWS * rows.defaultSectionSize()
+            + scrollbar
+            + 2 * self.table.frameWidth()
+        )
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._build_command_area())
-        splitter.addWidget(self._build_lower_area())
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 2)
+        # Each part keeps at least its minimum height; where the dock is shorter, the dock scrolls.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self._build_command_area())
+        self.splitter.addWidget(self._build_lower_area())
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
 
         layout = QVBoxLayout(self.console)
         layout.addLayout(address_row)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -365,11 +385,18 @@ class CsmsConsole(QWidget):
             self.model.update(csms.stations.values())
         finally:
             self._selecting = False
-        wanted = self._station_id if self._station_id in csms.stations else None
+        known = csms.stations
+        wanted = next((sid for sid in (self._followed, self._station_id) if sid is not None and sid in known), None)
         if wanted is None and self.model.rowCount() > 0:
             wanted = self.model.row(0).station_id
         self.select_station(wanted)
         self._show_policy(csms)
+
+    def follow_station(self, station_id: str) -> None:
+        """The station chosen elsewhere: select it now if the CSMS knows it, else as soon as it does."""
+        self._followed = station_id
+        if self._csms is not None and station_id in self._csms.stations:
+            self.select_station(station_id)
 
     def select_station(self, station_id: str | None) -> None:
         """Select a station's row (None: no station) and adapt the command area to it."""
@@ -380,6 +407,7 @@ class CsmsConsole(QWidget):
                 self.table.clearSelection()
             elif not self.table.selectionModel().isRowSelected(number, QModelIndex()):
                 self.table.selectRow(number)
+                self.table.scrollTo(self.model.index(number, 0))
         finally:
             self._selecting = False
         self._show_station(station_id if number is not None else None)
@@ -388,7 +416,11 @@ class CsmsConsole(QWidget):
         if self._selecting:
             return
         rows = {index.row() for index in selected.indexes()}
-        self._show_station(self.model.row(min(rows)).station_id if rows else None)
+        station_id = self.model.row(min(rows)).station_id if rows else None
+        self._show_station(station_id)
+        if station_id is not None:
+            self._followed = station_id
+            self.stationChosen.emit(station_id)
 
     def _show_station(self, station_id: str | None) -> None:
         state = self._csms.stations.get(station_id) if self._csms is not None and station_id else None

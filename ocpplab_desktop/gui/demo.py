@@ -155,10 +155,11 @@ class Demo(QObject):
         if self.running:
             self.statusMessage.emit("A scenario is already running; wait for it to end first")
             return False
-        if scenario.station.id in self.lab.stations:
+        station_id = scenario.station.id
+        if station_id in self.lab.stations and station_id not in self.lab.transient:
             self.statusMessage.emit(
-                f"Scenario not started: station {scenario.station.id} exists already; "
-                "remove it or rename it in the file"
+                f"Scenario not started: the workspace has a station {station_id} already; "
+                "remove it or rename the scenario's station"
             )
             return False
         self.report = None
@@ -166,11 +167,14 @@ class Demo(QObject):
         self._selected_station = None
         self.window.sim_time.set_speed(_nearest_speed(scenario.speed))
         runner = ScenarioRunner(self.lab, scenario, gate=self.gate)
-        self._task = self._tasks.spawn(self._run(runner), name=f"scenario {scenario.name}")
+        self._task = self._tasks.spawn(self._run(runner, station_id), name=f"scenario {scenario.name}")
         self.statusMessage.emit(f"Playing scenario: {scenario.name}")
         return True
 
-    async def _run(self, runner: ScenarioRunner) -> None:
+    async def _run(self, runner: ScenarioRunner, station_id: str) -> None:
+        if station_id in self.lab.stations:  # left by an earlier play of a scenario: it starts afresh
+            await self.lab.remove_station(station_id)
+            self.window.tree_model.sync()
         report = await runner.run()
         self.report = report
         failed = sum(not r.ok for r in report.results)

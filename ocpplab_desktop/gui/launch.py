@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -160,6 +161,8 @@ async def run_lab(db: Path | None, port: int, startup_problem: str | None = None
 
     Ctrl+C in the terminal, or a SIGTERM from a logout or `kill`, closes the window like Ctrl+Q,
     so the recorder writes its last frames; the handlers are in place before the session starts.
+    It does not ask about running transactions (nobody may be there to answer): they end as at a
+    power cut, as when Quit is confirmed.
     """
     stop = asyncio.Event()
     previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in STOP_SIGNALS}
@@ -181,7 +184,14 @@ async def _run_window(
 
     if startup_problem is not None or db is None:
         return startup_failed(startup_problem or "no session database")
-    lab = Lab(db_path=db, csms_port=port, session_name="desktop lab", csms_port_fallback=True)
+    lab = Lab(
+        db_path=db,
+        csms_port=port,
+        session_name=f"Window {datetime.now().astimezone():%Y-%m-%d %H:%M}",  # the stations are added at close
+        csms_port_fallback=True,
+        keep_workspace=True,
+        name_with_stations=True,
+    )
     try:
         await lab.start()
     except (OSError, StoreError) as exc:
@@ -201,7 +211,7 @@ async def _run_window(
     if scenario is not None:
         window.demo.play_file(scenario)
     stop_requested = asyncio.ensure_future(stop.wait())
-    stop_requested.add_done_callback(lambda _done: window.close())
+    stop_requested.add_done_callback(lambda _done: window.workspace_ui.quit_without_asking())
     try:
         await closed.wait()
     finally:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from itertools import islice
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSignalBlocker,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +28,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -25,11 +36,15 @@ from PySide6.QtWidgets import (
 )
 
 from ocpplab_desktop.gui import formatting
+from ocpplab_desktop.gui.flow_layout import FlowLayout
 from ocpplab_desktop.gui.log_model import DEFAULT_CAPACITY, Column, FrameLogModel
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 from ocpplab_desktop.protocol.logbook import LogFilter
 
 FILTER_DEBOUNCE_MS = 200
+MIN_TABLE_ROWS = 4
+MIN_DETAIL_LINES = 4
+"""The splitter between the table and the detail never squeezes either below this."""
 STORED_BATCH = 2000
 """Frames of a stored session appended per event-loop turn: a few milliseconds each."""
 
@@ -84,15 +99,17 @@ class LogView(QWidget):
         filter_bar = self._build_filter_bar()
         self.table = self._build_table()
         self._build_detail()
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        # Neither side collapses to nothing: the table keeps a few rows, the detail a few lines.
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self._detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(filter_bar)
-        layout.addWidget(splitter)
+        layout.addWidget(filter_bar)
+        layout.addWidget(self.splitter, 1)
 
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
@@ -178,7 +195,21 @@ class LogView(QWidget):
 
     # -- building ------------------------------------------------------------------------
 
-    def _build_filter_bar(self) -> QHBoxLayout:
+    def clear_filters(self) -> None:
+        """Show every frame again (all stations, actions and directions, no search); the side stays."""
+        combos = (self.station_combo, self.action_combo, self.direction_combo)
+        checks = (self.errors_check, self.faults_check)
+        with ExitStack() as quiet:  # one re-filter at the end, not one per control
+            for widget in (*combos, *checks, self.text_edit):
+                quiet.enter_context(QSignalBlocker(widget))
+            for combo in combos:
+                combo.setCurrentIndex(0)
+            for check in checks:
+                check.setChecked(False)
+            self.text_edit.clear()
+        self._apply_filter()
+
+    def _build_filter_bar(self) -> QWidget:
         self.station_combo = QComboBox(self)
         self.station_combo.addItem("All stations", None)
         self.action_combo = QComboBox(self)
@@ -199,7 +230,10 @@ class LogView(QWidget):
         self.text_edit = QLineEdit(self)
         self.text_edit.setPlaceholderText("Search id, action, payload…")
         self.text_edit.setClearButtonEnabled(True)
-        self.text_edit.setMinimumWidth(150)  # the filter bar fits 1280 px with the placeholder readable
+        # Room for the placeholder: in a narrow dock the bar wraps onto a second line instead.
+        placeholder = self.text_edit.placeholderText()
+        self.text_edit.setMinimumWidth(self.text_edit.fontMetrics().horizontalAdvance(placeholder) + 40)
+        self.text_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.pause_check = QCheckBox("Pause", self)
         self.pause_check.setToolTip("Pause autoscroll: keep the view still while frames arrive")
         self.clear_button = QPushButton("Clear", self)
@@ -215,16 +249,24 @@ class LogView(QWidget):
         self.text_edit.textChanged.connect(lambda _text: self._text_timer.start())
         self.clear_button.clicked.connect(self.clear)
 
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
-        for widget in (self.station_combo, self.action_combo, self.direction_combo, self.side_combo):
-            bar.addWidget(widget)
-        bar.addWidget(self.errors_check)
-        bar.addWidget(self.faults_check)
-        bar.addWidget(self.text_edit, 1)
-        bar.addWidget(self.pause_check)
-        bar.addWidget(self.clear_button)
-        bar.addWidget(self.count_label)
+        bar = QWidget(self)
+        flow = FlowLayout(bar)
+        flow.setContentsMargins(4, 4, 4, 0)
+        for widget in (
+            self.station_combo,
+            self.action_combo,
+            self.direction_combo,
+            self.side_combo,
+            self.errors_check,
+            self.faults_check,
+            self.text_edit,
+            self.pause_check,
+            self.clear_button,
+            self.count_label,
+        ):
+            flow.addWidget(widget)
+        bar.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.filter_bar = bar
         return bar
 
     def _build_table(self) -> _FrameTable:
@@ -253,6 +295,8 @@ class LogView(QWidget):
             columns.resizeSection(column, chars * char + 12)
         columns.setSectionResizeMode(Column.SUMMARY, QHeaderView.ResizeMode.Stretch)
         table.setColumnHidden(Column.SIDE, True)
+        header_height = columns.sizeHint().height()
+        table.setMinimumHeight(header_height + MIN_TABLE_ROWS * row_height + 2 * table.frameWidth())
 
         table.copy_requested.connect(self.copy_frames)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -275,6 +319,8 @@ class LogView(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.meta_label, 1)
         header.addWidget(self.partner_button)
+        lines = self.json_edit.fontMetrics().lineSpacing() * MIN_DETAIL_LINES
+        self.json_edit.setMinimumHeight(lines + 2 * self.json_edit.frameWidth() + 8)
         layout = QVBoxLayout(self._detail)
         layout.setContentsMargins(4, 0, 4, 4)
         layout.addLayout(header)
@@ -374,10 +420,11 @@ class LogView(QWidget):
             return
         target = "response" if frame.message_type is MessageType.CALL else "request"
         reachable = self.model.find_partner(row) is not None
-        self.partner_button.setText(f"Go to {target}")
-        self.partner_button.setEnabled(reachable)
+        self.partner_button.setText(f"Go to {target}" if reachable else f"Go to {target} (clears the filter)")
         self.partner_button.setToolTip(
-            f"Select the {target} in the log" if reachable else f"The {target} is hidden by the current filter"
+            f"Select the {target} in the log"
+            if reachable
+            else f"The {target} is hidden by the current filter: going to it shows every frame again"
         )
         self.partner_button.show()
 
@@ -390,8 +437,13 @@ class LogView(QWidget):
 
     def _go_to_partner(self) -> None:
         # Rows shift as the cap drops old frames, so look the partner up now, not when shown.
-        row = None if self._detail_frame is None else self.model.row_of(self._detail_frame)
+        shown = self._detail_frame
+        row = None if shown is None else self.model.row_of(shown)
         partner_row = None if row is None else self.model.find_partner(row)
+        if row is not None and partner_row is None and shown is not None:
+            self.clear_filters()  # the partner is hidden: show everything, then go to it
+            row = self.model.row_of(shown)
+            partner_row = None if row is None else self.model.find_partner(row)
         if partner_row is not None:
             self.select_row(partner_row)
 

@@ -7,11 +7,14 @@ alike; text drawn on a state colour is black or white, whichever contrasts more.
 from __future__ import annotations
 
 from ocpp.v16.enums import ChargePointStatus as S16
+from ocpp.v201.enums import ChargingStateEnumType as Charging
 from ocpp.v201.enums import ConnectorStatusEnumType as S201
 from PySide6.QtGui import QColor
 
 # One table for both versions: 1.6 and 2.0.1 share Available, Reserved, Unavailable and Faulted,
-# and 2.0.1 Occupied takes the colour of 1.6 Charging (a connector in use).
+# and 2.0.1 Occupied takes the colour of 1.6 Charging (a connector in use). The 2.0.1 charging
+# states Charging, SuspendedEV and SuspendedEVSE are spelled as the 1.6 states and share them;
+# EVConnected is 1.6 Preparing's (cable in, no energy yet).
 STATE_COLOURS: dict[str, str] = {
     S16.available: "#2e9d5b",
     S16.preparing: "#d9a21b",
@@ -23,6 +26,8 @@ STATE_COLOURS: dict[str, str] = {
     S16.unavailable: "#808892",
     S16.faulted: "#d8443c",
     S201.occupied: "#2f7fd8",
+    Charging.ev_connected: "#d9a21b",
+    Charging.idle: "#6f8aa6",  # a transaction without an EV: quiet, but not Unavailable's grey
 }
 UNKNOWN_STATE = "#9aa0a6"  # a state string no table knows, e.g. before the first report
 

@@ -143,10 +143,13 @@ class PowerPlot(QWidget):
         self._connectors: set[tuple[str, int, int]] = set()
         # Latest reading of every connector, per aggregate key, to sum a station or an EVSE.
         self._latest: dict[TargetKey, dict[TargetKey, list[float]]] = {}
+        # The most cars an EVSE or a station has charged at once: its SoC curve is their mean.
+        self._cars: dict[TargetKey, int] = {}
         self._t0: float | None = None
         self._target: TargetKey | None = None
         self._dirty = False
         self._time_pinned = False
+        """True once the user zoomed or panned the time axis: the range is theirs until auto range."""
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         layout = QVBoxLayout(self)
@@ -162,6 +165,8 @@ class PowerPlot(QWidget):
             plot.setXLink(self.plots[-1])
         self.plots[-1].setLabel("bottom", "Simulated time since the first sample")
         self._soc_box = self._add_soc_axis(self.plots[2])
+        for plot in self.plots:
+            plot.getViewBox().sigRangeChangedManually.connect(self._user_moved_time)
         self._curves = {name: self._add_curve(name) for name in _CURVES}
 
         self._timer = QTimer(self)
@@ -211,6 +216,7 @@ class PowerPlot(QWidget):
         self._rings.clear()
         self._connectors.clear()
         self._latest.clear()
+        self._cars.clear()
         self._t0 = None
         self._dirty = True
         self.redraw()
@@ -251,21 +257,33 @@ class PowerPlot(QWidget):
                 self._show_in_legend(curve, plot_index, label, bool(shown.any()) or name == "current_L1")
         has_soc = bool(np.isfinite(rows[:, Field.SOC]).any())
         self.plots[2].showAxis("right", has_soc)
+        self._show_in_legend(self._curves["soc"], 2, self.soc_label(), has_soc)
         self._fit_time_window(float(x[-1]) if len(x) else 0.0)
 
-    def _fit_time_window(self, span_s: float) -> None:
-        """Show at least MIN_TIME_SPAN_S from zero, then follow the data (auto range) once it is longer.
+    def soc_label(self) -> str:
+        """The SoC curve's legend label for the current target: one car's SoC, or a mean over several."""
+        cars = 0 if self._target is None else self._cars.get(self._target, 0)
+        return _CURVES["soc"][2] if cars <= 1 else f"Mean SoC (%) of {cars} cars"
 
-        Auto range alone blows a few seconds up to the full width with sub-second ticks, and a
-        lower limit on the range would centre them with negative times to the left.
+    def _fit_time_window(self, span_s: float) -> None:
+        """Show the whole time from zero (at least MIN_TIME_SPAN_S) until the user zooms or pans.
+
+        The range is set here rather than left to pyqtgraph's auto range: with clip-to-view on,
+        auto range only sees the points inside the view, so samples added in bulk (a stored
+        session) grew it by one point a redraw and the graph looked flat at 0:00. A few seconds
+        still read as a clock, not blown up to the full width with sub-second ticks. Auto range
+        (pyqtgraph's "A" button) hands the range back to this method.
         """
         view = self.plots[-1].getViewBox()
-        if span_s < MIN_TIME_SPAN_S:
-            view.setXRange(0.0, MIN_TIME_SPAN_S, padding=0.0)
-            self._time_pinned = True
-        elif self._time_pinned:
-            view.enableAutoRange(axis=pg.ViewBox.XAxis)
+        if view.autoRangeEnabled()[0]:
             self._time_pinned = False
+        if self._time_pinned:
+            return
+        padding = 0.0 if span_s < MIN_TIME_SPAN_S else 0.01
+        view.setXRange(0.0, max(span_s, MIN_TIME_SPAN_S), padding=padding)  # turns auto range off
+
+    def _user_moved_time(self, *_args: object) -> None:
+        self._time_pinned = True
 
     # -- Qt events ------------------------------------------------------------------------
 
@@ -297,8 +315,9 @@ class PowerPlot(QWidget):
         Meter readings hold until the next one, so summing the latest of each connector gives
         the group's value at that instant. A row at the same time as the group's last one
         replaces it: connectors sampled on the same tick make one point, not a staircase.
-        SoC belongs to one car and is not summed. An EVSE powers one connector at a time
-        (2.0.1 part 1 section 3.1, the EVSE), so its limit is the largest of its connectors',
+        SoC belongs to one car and is not summed: the group shows the mean over the cars plugged in
+        at that instant (with one car, its SoC; the legend says when it is a mean). An EVSE powers
+        one connector at a time (2.0.1 part 1 section 3.1, the EVSE), so its limit is the largest of its connectors',
         and a station's is the sum over its EVSEs.
         """
         latest = self._latest.setdefault(group, {})
@@ -307,6 +326,10 @@ class PowerPlot(QWidget):
         total[Field.TIME] = row[Field.TIME]
         for field in _ADDITIVE:
             total[field] = sum(reading[field] for reading in latest.values())
+        socs = [reading[Field.SOC] for reading in latest.values() if math.isfinite(reading[Field.SOC])]
+        if socs:
+            total[Field.SOC] = sum(socs) / len(socs)
+            self._cars[group] = max(self._cars.get(group, 0), len(socs))
         evse_limits: dict[int | None, float] = {}
         for (_station, evse_id, _connector), reading in latest.items():
             # NaN (no limit) wins: an EVSE with one unlimited connector has no limit to draw.
@@ -317,11 +340,12 @@ class PowerPlot(QWidget):
 
     def _show_in_legend(self, curve: pg.PlotDataItem, plot_index: int, label: str, show: bool) -> None:
         legend = self.plots[plot_index].legend
-        listed = any(sample.item is curve for sample, _label in legend.items)
-        if show and not listed:
-            legend.addItem(curve, label)
-        elif not show and listed:
+        listed = next((text.text for sample, text in legend.items if sample.item is curve), None)
+        if listed is not None and (not show or listed != label):
             legend.removeItem(curve)
+            listed = None
+        if show and listed is None:
+            legend.addItem(curve, label)
 
     def _redraw_if_dirty(self) -> None:
         if self._dirty:
@@ -338,7 +362,8 @@ class PowerPlot(QWidget):
         # (A transparent pen, not none: an item without a pen does not count for the auto range.)
         plot.addItem(pg.PlotDataItem([0.0, 0.0], [0.0, 0.0], pen=pg.mkPen(0, 0, 0, 0)))
         plot.setDownsampling(auto=True, mode="peak")
-        plot.addLegend(offset=(8, 4))
+        # One row of entries: a legend in columns stays readable in a short plot (three currents).
+        plot.addLegend(offset=(8, 4), colCount=3)
         return plot
 
     def _add_soc_axis(self, plot: pg.PlotItem) -> pg.ViewBox:
@@ -367,8 +392,7 @@ class PowerPlot(QWidget):
         plot = self.plots[plot_index]
         if name == "soc":
             # Lives in the SoC axis' own view box, so it does not get the plot's settings by itself.
-            self._soc_box.addItem(curve)
-            plot.legend.addItem(curve, label)
+            self._soc_box.addItem(curve)  # listed in the legend once there is a SoC to show
             curve.setDownsampling(*plot.downsampleMode())
             curve.setClipToView(plot.clipToViewMode())
         else:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QProgressDialog,
@@ -169,6 +170,8 @@ class SessionsDock(QWidget):
         self.open_button.setToolTip("Show the session's frames and graphs in a read-only window")
         self.play_button = QPushButton(theme.icon("play"), "Play back…", self)
         self.play_button.setToolTip("Replay the session in a window with play, step, seek and speed; no network")
+        self.rename_button = QPushButton("Rename…", self)
+        self.rename_button.setToolTip("Give the session a name that says what it was for")
         self.compare_button = QPushButton("Compare with…", self)
         self.compare_button.setToolTip("Compare the session, frame by frame, with a recorded session you choose")
         self.export_button = QPushButton(theme.icon("export"), "Export JSON Lines…", self)
@@ -179,6 +182,7 @@ class SessionsDock(QWidget):
         self.open_button.clicked.connect(self._open_selected)
         self.play_button.clicked.connect(self._play_back_selected)
         self.compare_button.clicked.connect(self._compare_selected)
+        self.rename_button.clicked.connect(self._rename_selected)
         self.export_button.clicked.connect(self._export_selected)
         self.delete_button.clicked.connect(self._delete_selected)
         self.location = QLabel(self)
@@ -194,8 +198,8 @@ class SessionsDock(QWidget):
         flow = FlowLayout(buttons)  # wraps in a narrow dock (a laptop's layout tabs it beside the station)
         flow.setContentsMargins(0, 0, 0, 0)
         for button in (
-            self.refresh_button, self.open_button, self.play_button, self.compare_button, self.export_button,
-            self.delete_button,
+            self.refresh_button, self.open_button, self.play_button, self.compare_button, self.rename_button,
+            self.export_button, self.delete_button,
         ):  # fmt: skip
             flow.addWidget(button)
         flow.addWidget(self.location)
@@ -319,7 +323,10 @@ class SessionsDock(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_session_id() is not None
-        for button in (self.open_button, self.play_button, self.compare_button, self.export_button, self.delete_button):
+        for button in (
+            self.open_button, self.play_button, self.compare_button, self.rename_button, self.export_button,
+            self.delete_button,
+        ):  # fmt: skip
             button.setEnabled(chosen)
 
     # -- actions without dialogs (what the buttons do once the user has chosen) -----------
@@ -418,6 +425,26 @@ class SessionsDock(QWidget):
         if session_id is not None:
             self.play_back_session(session_id)
 
+    def rename_session(self, session_id: int, name: str) -> bool:
+        """Store a new name for the session; a name the store refuses is said in the status bar."""
+        try:
+            stored = self._store().rename_session(session_id, name)
+        except (ValueError, StoreError) as exc:
+            self.statusMessage.emit(f"Session {session_id} not renamed: {exc}")
+            return False
+        self.refresh()
+        self.statusMessage.emit(f"Session {session_id} renamed to {stored!r}")
+        return True
+
+    def _rename_selected(self) -> None:
+        session_id = self.selected_session_id()
+        if session_id is None:
+            return
+        current = self._store().session(session_id).name
+        name, ok = QInputDialog.getText(self, "Rename session", f"Name of session {session_id}:", text=current)
+        if ok and name != current:
+            self.rename_session(session_id, name)
+
     def _compare_selected(self) -> None:
         new = self.selected_session_id()
         if new is None:
@@ -509,11 +536,17 @@ class SessionViewer(QDialog):
         chooser.addStretch(1)
         plot_layout.addLayout(chooser)
         plot_layout.addWidget(self.plot, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # The log above, the graphs below across the whole width: side by side, the log's filter
+        # bar took the width and squeezed the graphs to a sliver at the window's edge.
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.log)
         splitter.addWidget(plot_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        plot_box.setMinimumHeight(240)
+        splitter.setSizes([1, 1])  # half each: the graphs are half of what a stored session shows
+        self.splitter = splitter
         top = QHBoxLayout()
         top.addWidget(summary, 1)
         top.addWidget(self.status)

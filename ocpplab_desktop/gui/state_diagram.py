@@ -1,7 +1,9 @@
 """The connector state machine of one OCPP version, drawn with the current state lit.
 
 States and arrows come from the transition tables in model/connector.py (one place for
-that fact); only the placement of the boxes is chosen here. Everything is laid out once in
+that fact); only the placement of the boxes is chosen here. Where the version reports a
+transaction's charging state apart from the connector status (2.0.1), a lane of those states
+runs under the diagram, the current one lit too. Everything is laid out once in
 a fixed logical canvas and the painter scales it to the widget, so the diagram stays
 legible at any size. Arrows that would cut through another box are bent around it.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ocpp.v16.enums import ChargePointStatus as S16
+from ocpp.v201.enums import ChargingStateEnumType as Charging
 from ocpp.v201.enums import ConnectorStatusEnumType as S201
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen, QPolygonF
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import TRANSITIONS
+from ocpplab_desktop.model.version_traits import traits
 
 BOX_W = 144.0
 BOX_H = 64.0
@@ -28,6 +32,14 @@ FONT_PX = 22  # in canvas units: 11 px at the size hint, larger as the widget gr
 _CLEARANCE = 8.0  # how close a bent arrow may pass another box
 _SAMPLES = 48
 _MARGIN = 4.0  # around the canvas, so that the outer box borders are not cut
+LANE_CAPTION = "Transaction chargingState"
+_LANE_GAP = 30.0  # between the lowest route of the diagram and the lane's caption
+_LANE_CAPTION_H = 26.0
+_LANE_BOX_H = 46.0
+_LANE_SPACING = 10.0
+_LANE_FONT_PX = 16  # five boxes share the width of the diagram: "Suspended", bold, must fit one
+# The lane's order: no EV yet, the cable in, then energy flowing or not and who paused it.
+_LANE_ORDER = (Charging.idle, Charging.ev_connected, Charging.charging, Charging.suspended_ev, Charging.suspended_evse)
 
 
 @dataclass(frozen=True)
@@ -69,7 +81,21 @@ _LAYOUTS: dict[OcppVersion, _Layout] = {
         },
     ),
 }
-_LABELS = {S16.suspended_ev: "Suspended EV", S16.suspended_evse: "Suspended EVSE"}
+_LABELS = {
+    S16.suspended_ev: "Suspended EV",
+    S16.suspended_evse: "Suspended EVSE",
+    Charging.ev_connected: "EV connected",
+}
+
+
+def _lane(version: OcppVersion, layout: _Layout) -> dict[str, QRectF]:
+    """Boxes of the version's charging states in a row under the diagram; none if it has none."""
+    states = [state for state in _LANE_ORDER if state in traits(version).charging_states]
+    if not states:
+        return {}
+    width = (layout.width - _LANE_SPACING * (len(states) - 1)) / len(states)
+    top = layout.height + _LANE_GAP + _LANE_CAPTION_H
+    return {state: QRectF(i * (width + _LANE_SPACING), top, width, _LANE_BOX_H) for i, state in enumerate(states)}
 
 
 @dataclass(frozen=True)
@@ -156,7 +182,10 @@ class StateDiagram(QWidget):
         self._layout = _LAYOUTS[version]
         self._boxes = {state: _box(centre) for state, centre in _LAYOUTS[version].centres.items()}
         self._routes = _routes(version)
+        self._lane = _lane(version, self._layout)
+        self._canvas_height = self._layout.height + (_LANE_GAP + _LANE_CAPTION_H + _LANE_BOX_H if self._lane else 0.0)
         self._state = ""
+        self._charging_state: str | None = None
         self._previous: tuple[str, str] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
@@ -171,8 +200,23 @@ class StateDiagram(QWidget):
         self.setToolTip(self._tooltip())
         self.update()
 
+    def set_charging_state(self, state: str | None) -> None:
+        """Light `state` in the charging-state lane (None: no transaction or EV, nothing lit)."""
+        if state == self._charging_state:
+            return
+        self._charging_state = state
+        self.setToolTip(self._tooltip())
+        self.update()
+
     def current_state(self) -> str:
         return self._state
+
+    def current_charging_state(self) -> str | None:
+        return self._charging_state
+
+    def charging_states(self) -> list[str]:
+        """The states of the charging-state lane, left to right; empty for a version without one."""
+        return list(self._lane)
 
     def previous_transition(self) -> tuple[str, str] | None:
         return self._previous
@@ -183,12 +227,14 @@ class StateDiagram(QWidget):
     def state_rect(self, state: str) -> QRectF:
         """Where the box of `state` is drawn, in widget coordinates."""
         scale, dx, dy = self._fit()
-        r = self._boxes[state]
+        r = self._boxes[state] if state in self._boxes else self._lane[state]
         return QRectF(dx + r.x() * scale, dy + r.y() * scale, r.width() * scale, r.height() * scale)
 
     def _tooltip(self) -> str:
         allowed = sorted(self._transitions.get(self._state, ()))
         where = f"OCPP {self._version.value}: {self._state or 'no state yet'}"
+        if self._charging_state:
+            where += f", transaction {self._charging_state}"
         return f"{where}\nallowed next: {', '.join(allowed)}" if allowed else where
 
     # --- geometry ----------------------------------------------------------------------------
@@ -201,7 +247,7 @@ class StateDiagram(QWidget):
 
     def _fit(self) -> tuple[float, float, float]:
         """Scale and offset that fit the canvas into the widget, centred."""
-        w, h = self._layout.width + 2 * _MARGIN, self._layout.height + 2 * _MARGIN
+        w, h = self._layout.width + 2 * _MARGIN, self._canvas_height + 2 * _MARGIN
         scale = min(self.width() / w, self.height() / h)
         return scale, (self.width() - (w - 2 * _MARGIN) * scale) / 2, (self.height() - (h - 2 * _MARGIN) * scale) / 2
 
@@ -216,7 +262,8 @@ class StateDiagram(QWidget):
         ink = self.palette().color(QPalette.ColorRole.WindowText)
         self._paint_transitions(painter, ink)
         self._paint_previous(painter)
-        self._paint_boxes(painter, ink)
+        self._paint_states(painter, ink, self._boxes, self._state, FONT_PX)
+        self._paint_lane(painter, ink)
         painter.end()
 
     def _paint_route(
@@ -271,13 +318,29 @@ class StateDiagram(QWidget):
             pen = _pen(QColor(palette.WARNING), 5.0, Qt.PenStyle.DashLine)
         self._paint_route(painter, self._routes[old, new], pen, 18.0)
 
-    def _paint_boxes(self, painter: QPainter, ink: QColor) -> None:
+    def _paint_lane(self, painter: QPainter, ink: QColor) -> None:
+        if not self._lane:
+            return
+        first = next(iter(self._lane.values()))
+        caption = QRectF(0.0, first.top() - _LANE_CAPTION_H, self._layout.width, _LANE_CAPTION_H)
         font = QFont(self.font())
-        font.setPixelSize(FONT_PX)
+        font.setPixelSize(_LANE_FONT_PX)
+        painter.setFont(font)
+        quiet = QColor(ink)
+        quiet.setAlphaF(0.7)
+        painter.setPen(quiet)
+        painter.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, LANE_CAPTION)
+        self._paint_states(painter, ink, self._lane, self._charging_state, _LANE_FONT_PX)
+
+    def _paint_states(
+        self, painter: QPainter, ink: QColor, boxes: dict[str, QRectF], lit: str | None, font_px: int
+    ) -> None:
+        font = QFont(self.font())
+        font.setPixelSize(font_px)
         base = self.palette().color(QPalette.ColorRole.Base)
-        for state, rect in self._boxes.items():
+        for state, rect in boxes.items():
             colour = palette.state_colour(state)
-            current = state == self._state
+            current = state == lit
             font.setBold(current)
             painter.setFont(font)
             painter.setBrush(colour if current else base)

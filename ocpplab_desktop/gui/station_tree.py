@@ -13,7 +13,7 @@ from functools import cache
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
@@ -22,10 +22,16 @@ from ocpplab_desktop.gui.station_view import Badge, summary_badge
 from ocpplab_desktop.model.connector import Connector
 from ocpplab_desktop.model.version_traits import traits
 
+_LONG_STATE_WORDS = (*palette.STATE_COLOURS, "Not registered", "Disconnected", "Connecting…")
+"""Every word the state column can show (connector states and station badges) that may be its longest."""
+
 Target = tuple[str, int | None, int | None]
 """(station id, EVSE id or None, connector id or None): what a row stands for."""
 
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
+EXPANDED_UP_TO = 4
+"""Stations are shown with their EVSEs and connectors while there are at most this many; beyond,
+the tree starts collapsed (one row a station) and the user opens the ones of interest."""
 COLUMNS = ("Station", "State")
 NAME, STATE = range(len(COLUMNS))
 
@@ -84,16 +90,17 @@ class StationTreeModel(QStandardItemModel):
     # -- structure ------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Make the rows match `lab.stations`: add new stations, drop removed ones, rebuild replaced ones."""
+        """Make the rows match `lab.stations`, in its order: add new stations, drop removed ones,
+        rebuild replaced ones in their place (an edited station keeps its row)."""
         live = self._lab.stations
         for station_id in [sid for sid, built in self._built.items() if live.get(sid) is not built]:
             self._remove(station_id)
-        for station_id, station in live.items():
+        for row, (station_id, station) in enumerate(live.items()):
             if station_id not in self._built:
-                self._add(station)
+                self._add(station, row)
         self.refresh()
 
-    def _add(self, station: Station) -> None:
+    def _add(self, station: Station, row: int) -> None:
         sid = station.id
         name = _item(f"{sid}  ·  {station.version.value}", (sid, None, None))
         name.setToolTip(f"{sid}: {station.config.vendor} {station.config.model}, OCPP {station.version.value}")
@@ -107,7 +114,7 @@ class StationTreeModel(QStandardItemModel):
                 evse_name.appendRow([_item(connector_label(station, connector), target), state])
                 connectors.append((connector, state))
             name.appendRow([evse_name, _item("", (sid, evse.id, None))])
-        self.appendRow([name, _item("", (sid, None, None))])
+        self.insertRow(row, [name, _item("", (sid, None, None))])
         self._built[sid] = station
         self._station_rows[sid] = name
         self._connector_items[sid] = connectors
@@ -165,7 +172,11 @@ class StationTreeModel(QStandardItemModel):
 
 
 class StationTree(QTreeView):
-    """The tree view: whole rows selected, names stretch, state columns fit their contents."""
+    """The tree view: whole rows selected, names stretch, state columns fit their contents.
+
+    A few stations are shown expanded; beyond `EXPANDED_UP_TO` the stations are collapsed to one
+    row each. `set_filter` hides the stations whose id, version and model do not match.
+    """
 
     contextMenuWanted = Signal(QPoint)
 
@@ -186,15 +197,72 @@ class StationTree(QTreeView):
         header.setSectionResizeMode(STATE, QHeaderView.ResizeMode.ResizeToContents)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu_at)
-        model.rowsInserted.connect(self._expand_new_station)
+        self._filter = ""
+        model.rowsInserted.connect(self._new_stations)
 
-    def _expand_new_station(self, parent: QModelIndex, first: int, last: int) -> None:
-        if not parent.isValid():
+    def _new_stations(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid():
+            return
+        model = self.model()
+        stations = model.rowCount()
+        if stations <= EXPANDED_UP_TO:
             for row in range(first, last + 1):
-                self.expandRecursively(self.model().index(row, NAME))
+                self.expandRecursively(model.index(row, NAME))
+        elif stations - (last - first + 1) <= EXPANDED_UP_TO:
+            self.collapseAll()  # the tree just grew past a few stations: one row each from now on
+        for row in range(first, last + 1):
+            self._apply_filter_to(row)
+
+    def wanted_width(self) -> int:
+        """The width that shows the expanded rows' labels uncut, with room for the longest state word
+        (the state column fits its contents, so a connector going SuspendedEVSE would squeeze the names)."""
+        longest_state = max(self.fontMetrics().horizontalAdvance(word) for word in _LONG_STATE_WORDS)
+        state = max(self.sizeHintForColumn(STATE), longest_state + self.iconSize().width() + 24)
+        names = self.sizeHintForColumn(NAME)
+        return names + state + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the stations whose row (id, version) or tooltip (vendor, model) contains `text`."""
+        self._filter = text.strip().casefold()
+        for row in range(self.model().rowCount()):
+            self._apply_filter_to(row)
+
+    def _apply_filter_to(self, row: int) -> None:
+        index = self.model().index(row, NAME)
+        haystack = f"{index.data()} {index.data(Qt.ItemDataRole.ToolTipRole)}".casefold()
+        self.setRowHidden(row, QModelIndex(), self._filter not in haystack)
+
+    def shown_station_ids(self) -> list[str]:
+        """The stations the filter lets through, in tree order."""
+        model = self.model()
+        shown = []
+        for row in range(model.rowCount()):
+            target = StationTreeModel.target(model.index(row, NAME))
+            if target is not None and not self.isRowHidden(row, QModelIndex()):
+                shown.append(target[0])
+        return shown
 
     def _context_menu_at(self, position: QPoint) -> None:
         index = self.indexAt(position)
         if index.isValid():
             self.setCurrentIndex(index)
             self.contextMenuWanted.emit(self.viewport().mapToGlobal(position))
+
+
+class StationsPanel(QWidget):
+    """The stations dock's content: a filter box over the tree."""
+
+    def __init__(self, tree: StationTree, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tree = tree
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("stationFilter")
+        self.filter_edit.setPlaceholderText("Filter stations…")
+        self.filter_edit.setToolTip("Show only the stations whose id, OCPP version, vendor or model contains this text")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(tree.set_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(tree, 1)

@@ -80,6 +80,17 @@ def with_free_id(config: StationConfig, existing_ids: Iterable[str]) -> StationC
     return config.with_id(free_station_id(config.id, existing_ids))
 
 
+def numbered_copies(config: StationConfig, count: int, existing_ids: Iterable[str]) -> list[StationConfig]:
+    """`count` stations of one configuration under consecutive free ids (CP-0001, CP-0002, ...)."""
+    taken = set(existing_ids)
+    copies = []
+    for _ in range(count):
+        copy = with_free_id(config, taken)
+        taken.add(copy.id)
+        copies.append(copy)
+    return copies
+
+
 def template_choices() -> dict[str, StationConfig]:
     """Built-in templates, then the user's own; a built-in name wins, as in `load_template`."""
     choices = builtin_templates()

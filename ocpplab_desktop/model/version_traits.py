@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ocpp.v16.enums import MessageTrigger, ResetType
-from ocpp.v201.enums import MessageTriggerEnumType, ResetEnumType
+from ocpp.v201.enums import ChargingStateEnumType, MessageTriggerEnumType, ResetEnumType
 
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import Connector
@@ -44,6 +44,9 @@ class VersionTraits:
     """2.0.1 F05 names a connector of an EVSE; 1.6 UnlockConnector (section 5.18) a station-wide connector."""
     integer_transaction_ids: bool
     """1.6 transactionId is an integer (section 6.35); 2.0.1 leaves its format to the station (part 2 2.2)."""
+    charging_states: tuple[str, ...]
+    """2.0.1 reports a transaction's chargingState apart from the connector status (part 2 E01-E03,
+    TransactionType); 1.6 folds it into the status (Charging, SuspendedEV... section 4.9), so none."""
     reset_kinds: tuple[str, ...]
     trigger_messages: tuple[str, ...]
     """The library's MessageTrigger values; the TriggerMessage schema of the version may accept fewer."""
@@ -51,6 +54,13 @@ class VersionTraits:
     def connector_number(self, connector: Connector) -> int:
         """The number this version's messages give `connector`."""
         return connector.number16 if self.station_wide_connector_ids else connector.connector_id
+
+    def charging_state(self, connector: Connector) -> str | None:
+        """The chargingState a TransactionEvent would carry now, while a cable is plugged or a
+        transaction runs; None where the version has none or the connector is idle."""
+        if not self.charging_states or not (connector.plugged or connector.tx_started):
+            return None
+        return connector.charging_state()
 
 
 TRAITS: dict[OcppVersion, VersionTraits] = {
@@ -63,6 +73,7 @@ TRAITS: dict[OcppVersion, VersionTraits] = {
         reset_addresses_evse=False,
         unlock_addresses_evse=False,
         integer_transaction_ids=True,
+        charging_states=(),
         reset_kinds=tuple(kind.value for kind in ResetType),
         trigger_messages=tuple(message.value for message in MessageTrigger),
     ),
@@ -75,6 +86,7 @@ TRAITS: dict[OcppVersion, VersionTraits] = {
         reset_addresses_evse=True,
         unlock_addresses_evse=True,
         integer_transaction_ids=False,
+        charging_states=tuple(state.value for state in ChargingStateEnumType),
         reset_kinds=tuple(kind.value for kind in ResetEnumType),
         trigger_messages=tuple(message.value for message in MessageTriggerEnumType),
     ),

@@ -176,7 +176,20 @@ OUTBOX = Table(
     since=3,
 )
 
-TABLES: tuple[Table, ...] = (SESSIONS, STATIONS, FRAMES, METER_SAMPLES, EVENTS, OUTBOX)
+WORKSPACE = Table(
+    "workspace",
+    "The window's workspace (stations, connector availability, mock-CSMS policy), saved whenever it changes, "
+    "so that the next start on this database brings it back; not tied to a session.",
+    (
+        Column("name", str, "which workspace: 'current' for the one the window restores"),
+        Column("document", str, "JSON: the workspace document, as File > Save workspace as... writes it"),
+        Column("saved_at", str, "ISO-8601 UTC, when it was last saved"),
+    ),
+    pk=("name",),
+    since=4,
+)
+
+TABLES: tuple[Table, ...] = (SESSIONS, STATIONS, FRAMES, METER_SAMPLES, EVENTS, OUTBOX, WORKSPACE)
 
 Migration = Callable[[Database], None]
 
@@ -201,7 +214,12 @@ def _bring_to(version: int, db: Database) -> None:
                 handle.create_index(index, index_name=f"idx_{table.name}_{'_'.join(index)}", if_not_exists=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (partial(_bring_to, 1), partial(_bring_to, 2), partial(_bring_to, 3))
+MIGRATIONS: tuple[Migration, ...] = (
+    partial(_bring_to, 1),
+    partial(_bring_to, 2),
+    partial(_bring_to, 3),
+    partial(_bring_to, 4),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -41,6 +41,7 @@ from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, OUTBOX, 
 from ocpplab_desktop.store.text import escape_row, restore_row, stored_form
 
 log = logging.getLogger(__name__)
+MAX_SESSION_NAME = 200
 
 # Rows per INSERT statement; sqlite-utils lowers it further to stay under SQLite's 999 variables.
 INSERT_BATCH = 500
@@ -199,6 +200,22 @@ class Store:
                 f"UPDATE {SESSIONS.name} SET ended_at = ?, end_reason = ? WHERE id = ?",
                 [iso_utc(time.time()), reason.value, session_id],
             )
+
+    def rename_session(self, session_id: int, name: str) -> str:
+        """Give a session another name (surrounding blanks dropped); returns the name stored."""
+        self._require(session_id)
+        name = " ".join(name.split())
+        if not name:
+            raise ValueError("a session name cannot be empty")
+        if len(name) > MAX_SESSION_NAME:
+            raise ValueError(f"a session name has at most {MAX_SESSION_NAME} characters; this one has {len(name)}")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a session name cannot hold a lone UTF-16 surrogate") from None
+        with self._writing():
+            self._db.table(SESSIONS.name).update(session_id, {"name": name})
+        return name
 
     def end_crashed_sessions(self) -> list[int]:
         """End the sessions whose recorder is gone, at the time of their last frame; returns their ids."""

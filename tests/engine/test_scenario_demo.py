@@ -141,3 +141,23 @@ def test_ocpplab_run_at_a_terminal_prints_captions_and_waits_for_enter_at_each_p
             process.kill()
             process.wait()
         os.close(main_fd)
+
+
+async def test_a_scenarios_station_is_not_saved_with_the_workspace(tmp_path: Path) -> None:
+    from ocpplab_desktop.engine.workspace import snapshot
+
+    lab = Lab(speed=100, csms_port=0, db_path=tmp_path / "w.db", keep_workspace=True)
+    await lab.start()
+    try:
+        report = await asyncio.wait_for(ScenarioRunner(lab, parse_scenario(DEMO)).run(), 60)
+        assert "DEMO-T" in lab.stations and "DEMO-T" in lab.transient
+        assert snapshot(lab).stations == ()
+    finally:
+        await lab.close()
+    assert report.ok
+    reopened = Lab(speed=100, csms_port=0, db_path=tmp_path / "w.db", keep_workspace=True)
+    await reopened.start()
+    try:
+        assert "DEMO-T" not in reopened.stations
+    finally:
+        await reopened.close()

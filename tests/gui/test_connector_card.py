@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from ocpp.v16.enums import ChargePointErrorCode
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from qt_async import QtAsyncLoop
 
 from ocpplab_desktop.engine.station import Station
@@ -91,7 +91,7 @@ def test_a_button_the_new_state_disables_does_not_make_its_scroll_area_jump(qtbo
     qtbot.addWidget(area)
     area.setWidgetResizable(True)
     area.setWidget(card)
-    area.resize(520, 240)
+    area.resize(520, 150)
     area.show()
     qtbot.waitExposed(area)
     area.ensureWidgetVisible(card.button(UserAction.PLUG_IN), 0, 0)
@@ -170,15 +170,25 @@ def test_readings_show_power_energy_and_transaction(qtbot: Any) -> None:
     assert (card.power.text(), card.energy.text(), card.transaction.text()) == ("0 kW", "0.000 kWh", "—")
 
 
-def test_a_wide_card_puts_state_and_controls_side_by_side_and_a_narrow_one_stacks_them(qtbot: Any) -> None:
+def in_card(card: ConnectorCard, widget: QWidget) -> QRect:
+    """Where `widget` sits, in the card's coordinates."""
+    return QRect(widget.mapTo(card, QPoint(0, 0)), widget.size())
+
+
+def test_a_wide_card_puts_state_and_controls_side_by_side_and_a_narrow_one_puts_the_diagram_last(
+    qtbot: Any,
+) -> None:
     card, _, _ = make_card(qtbot, "ac-22kw-wallbox")
     card.resize(1000, 600)
     card.show()
     qtbot.waitExposed(card)
     plug_in = card.button(UserAction.PLUG_IN)
     qtbot.waitUntil(lambda: card.side_by_side)
-    qtbot.waitUntil(lambda: card.diagram.geometry().right() < plug_in.geometry().left())
+    qtbot.waitUntil(lambda: in_card(card, card.diagram).right() < in_card(card, plug_in).left())
 
     card.resize(500, 900)
     qtbot.waitUntil(lambda: not card.side_by_side)
-    qtbot.waitUntil(lambda: card.diagram.geometry().bottom() < plug_in.geometry().top())
+    # Narrow, the buttons come before the diagram: they stay in view when the card is short.
+    last_row = card.button(UserAction.CLEAR_FAULT)
+    qtbot.waitUntil(lambda: in_card(card, last_row).bottom() < in_card(card, card.diagram).top())
+    assert in_card(card, card.state_label).bottom() < in_card(card, plug_in).top()

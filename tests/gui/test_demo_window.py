@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
+from ocpplab_desktop.model.templates import load_template
+from ocpplab_desktop.protocol.frame import MessageType
 from ocpplab_desktop.store.store import Store
 
 SCENARIO = """\
@@ -101,6 +105,29 @@ def test_a_scenario_whose_station_exists_or_whose_file_is_broken_is_refused_with
         assert window.demo.play_file(_write(tmp_path))
         assert not window.demo.play_file(_write(tmp_path))
         assert messages[-1] == "A scenario is already running; wait for it to end first"
+        await until(lambda: window.demo.gate.waiting is not None, "the first pause", 60)
+        first = lab.stations["DEMO-W"]
+        for _ in range(2):
+            window.demo.resume()
+            await until(lambda: window.demo.gate.waiting is not None or window.demo.report is not None, "a pause", 60)
+        await until(lambda: window.demo.report is not None, "the scenario to end", 60)
+        # Played again: the scenario's station from the first play is replaced by a fresh one.
+        assert window.demo.play_file(_write(tmp_path))
+        await until(lambda: lab.stations.get("DEMO-W") not in (None, first), "a fresh station", 60)
+        await until(lambda: window.demo.gate.waiting is not None, "its first pause", 60)
+        # Left waiting: closing the window ends the scenario with it.
+
+    in_lab(scenario)
+
+
+def test_a_scenario_whose_station_id_the_workspace_uses_is_refused(in_lab: LabHarness, tmp_path: Path) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        messages: list[str] = []
+        window.demo.statusMessage.connect(messages.append)
+        config = load_template("ac-22kw-wallbox")
+        lab.add_station(replace(config, id="DEMO-W"))
+        assert not window.demo.play_file(_write(tmp_path))
+        assert "the workspace has a station DEMO-W already" in messages[-1]
 
     in_lab(scenario)
 
@@ -181,3 +208,54 @@ def test_ocpplab_gui_with_a_broken_scenario_says_why_before_any_window_opens(tmp
     assert result.returncode == 2
     assert result.stderr.startswith("ocpplab gui: ") and "broken.yaml" in result.stderr and "pause" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+CHARGING_FOREVER = """\
+name: Charging until the lab is stopped
+station: {template: ac-22kw-wallbox, id: SIGTERM-CP, meter_interval_s: 10}
+speed: 10
+steps:
+  - wait_until: {registration: Accepted, timeout: 60}
+  - plug_in: {connector: 1}
+  - present_token: {connector: 1, token: TAG-SIGTERM}
+  - wait: 100000
+"""
+
+
+def test_sigterm_while_charging_quits_without_asking_and_keeps_the_power_loss_stop(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    path = tmp_path / "charging.yaml"
+    path.write_text(CHARGING_FOREVER, encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "ocpplab_desktop", "gui", "--db", str(db), "--port", "0", "--scenario", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def started() -> bool:
+        if not db.exists():
+            return False
+        with Store(db) as store:
+            return any(
+                f.action == "StartTransaction" and f.message_type is MessageType.CALLRESULT
+                for s in store.list_sessions()
+                for f in store.frames(s.id)
+            )
+
+    try:
+        deadline = time.monotonic() + 60
+        while not started() and app.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert started(), "the scenario's transaction started in the window's lab"
+        app.send_signal(signal.SIGTERM)
+        _out, err = app.communicate(timeout=30)  # no question waits for an answer nobody can give
+    finally:
+        app.kill()
+        app.wait()
+    assert app.returncode == 0, err
+    with Store(db) as store:
+        queued = [(row.action, json.loads(row.payload)) for row in store.outbox_pending("SIGTERM-CP")]
+    assert [(action, payload.get("reason")) for action, payload in queued] == [("StopTransaction", "PowerLoss")]

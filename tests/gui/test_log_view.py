@@ -136,13 +136,50 @@ def test_go_to_partner_finds_the_row_after_old_rows_were_dropped(
     assert view.selected_frames() == [call]
 
 
-def test_partner_hidden_by_the_filter_is_shown_but_cannot_be_selected(view: LogView, exchange: Exchange) -> None:
-    view.append_frames(list(exchange("Heartbeat", {}, {"currentTime": "2025-06-15T10:00:00Z"}, uid="h")))
-    view.direction_combo.setCurrentIndex(view.direction_combo.findData(Direction.TO_CSMS.value))
+def test_go_to_a_partner_the_filter_hides_clears_the_filter_and_selects_it(
+    qtbot, view: LogView, make_frame: FrameFactory, exchange: Exchange
+) -> None:
+    call, result = exchange("Authorize", {"idTag": "TAG-7"}, {"idTagInfo": {"status": "Accepted"}}, uid="au")
+    view.append_frames([call, *heartbeats(make_frame, 3), result])
+    view.text_edit.setText("TAG-7")  # in the request's payload only: the text filter hides the response
+    qtbot.waitUntil(lambda: shown_ids(view) == ["au"])
     view.select_row(0)
-    assert '"currentTime": "2025-06-15T10:00:00Z"' in view.json_edit.toPlainText()
-    assert not view.partner_button.isEnabled()
+    assert '"status": "Accepted"' in view.json_edit.toPlainText(), "the detail pairs it with the hidden response"
+    assert view.partner_button.isEnabled()
+    assert view.partner_button.text() == "Go to response (clears the filter)"
     assert "hidden by the current filter" in view.partner_button.toolTip()
+
+    qtbot.mouseClick(view.partner_button, Qt.MouseButton.LeftButton)
+    assert view.selected_frames() == [result]
+    assert view.text_edit.text() == ""
+    assert view.model.rowCount() == 5
+    assert view.partner_button.text() == "Go to request"
+
+
+def test_the_splitter_never_collapses_the_table_or_the_detail(qtbot, view: LogView, make_frame: FrameFactory) -> None:
+    view.append_frames(heartbeats(make_frame, 30))
+    splitter = view.splitter
+    assert not splitter.childrenCollapsible()
+    splitter.setSizes([0, 10_000])
+    rows = view.table.rowHeight(0)
+    assert view.table.height() >= 4 * rows, "at least four rows of the table stay"
+    splitter.setSizes([10_000, 0])
+    line = view.json_edit.fontMetrics().lineSpacing()
+    assert view.json_edit.height() >= 4 * line, "at least four lines of the detail stay"
+
+
+def test_a_narrow_log_wraps_its_filter_bar_and_keeps_the_search_box_readable(qtbot, view: LogView) -> None:
+    placeholder = view.text_edit.fontMetrics().horizontalAdvance(view.text_edit.placeholderText())
+    view.resize(1400, 500)
+    qtbot.waitUntil(lambda: view.text_edit.y() == view.station_combo.y())
+    assert view.text_edit.width() > placeholder, "one line: the search box takes the room left"
+    view.resize(520, 500)
+    qtbot.waitUntil(lambda: view.text_edit.y() > view.station_combo.y())
+    assert view.text_edit.width() > placeholder
+    bar = view.filter_bar
+    for widget in (view.station_combo, view.side_combo, view.text_edit, view.count_label, view.clear_button):
+        assert bar.rect().contains(widget.geometry()), f"{widget.objectName() or type(widget).__name__} is cut off"
+    assert view.splitter.y() > bar.geometry().bottom(), "the table starts under the wrapped bar"
 
 
 def test_invalid_frame_shows_its_raw_text_and_error(view: LogView, make_frame: FrameFactory) -> None:

@@ -131,15 +131,47 @@ def test_connectors_of_one_evse_share_its_limit_and_evses_add_up(qtbot, plot: Po
     np.testing.assert_allclose(plot.curve_data("limit")[1], [150.0])
 
 
-def test_soc_is_drawn_for_a_dc_car_and_not_summed(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+def legend_labels(plot: PowerPlot, index: int) -> list[str]:
+    return [label.text for _sample, label in plot.plots[index].legend.items]
+
+
+def test_soc_is_drawn_for_a_dc_car_at_connector_and_station_level(
+    qtbot, plot: PowerPlot, sample: SampleFactory
+) -> None:
     plot.set_target("CP-DC", 1, 1)
     plot.add_samples([sample(t, 50_000.0, station="CP-DC", soc=20.0 + t) for t in (0.0, 60.0, 120.0)])
     wait_for_points(qtbot, plot, 3, "soc")
     np.testing.assert_allclose(plot.curve_data("soc")[1], [20.0, 80.0, 140.0])
     assert plot.plots[2].getAxis("right").isVisible()
+    assert "SoC (%)" in legend_labels(plot, 2)
     plot.set_target("CP-DC")
-    assert len(plot.curve_data("soc")[0]) == 0
+    np.testing.assert_allclose(plot.curve_data("soc")[1], [20.0, 80.0, 140.0], err_msg="one car: its SoC")
     assert len(plot.curve_data("power")[0]) == 3
+    assert plot.plots[2].getAxis("right").isVisible()
+    assert "SoC (%)" in legend_labels(plot, 2)
+
+
+def test_a_station_charging_two_cars_shows_their_mean_soc_and_says_so(
+    qtbot, plot: PowerPlot, sample: SampleFactory
+) -> None:
+    plot.set_target("CP-DC")
+    plot.add_samples(
+        [
+            sample(0.0, 50_000.0, station="CP-DC", connector=1, soc=20.0),
+            sample(0.0, 50_000.0, station="CP-DC", evse=2, connector=1, soc=60.0),
+        ]
+    )
+    wait_for_points(qtbot, plot, 1, "soc")
+    np.testing.assert_allclose(plot.curve_data("soc")[1], [40.0], err_msg="not summed: the mean of the two cars")
+    assert "Mean SoC (%) of 2 cars" in legend_labels(plot, 2)
+
+
+def test_an_ac_station_lists_no_soc_in_the_legend(qtbot, plot: PowerPlot, sample: SampleFactory) -> None:
+    plot.set_target("CP-1")
+    plot.add_samples([sample(float(t), 11_000.0) for t in range(3)])
+    wait_for_points(qtbot, plot, 3)
+    assert len(plot.curve_data("soc")[0]) == 0
+    assert not any("SoC" in label for label in legend_labels(plot, 2))
     assert not plot.plots[2].getAxis("right").isVisible()
 
 
