@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ocpplab_desktop.gui.app import MainWindow
 
 STATUS_MS = 8000
+STEP_MAX_PX = 420
+"""The banner's step text is cut short beyond this width, so the caption keeps the room."""
 log = logging.getLogger(__name__)
 
 
@@ -57,8 +59,6 @@ class CaptionBanner(QToolBar):
         self.caption.setFont(font)
         self.step = QLabel(body)
         self.step.setObjectName("scenario_step")
-        self.step.setWordWrap(True)
-        self.step.setMaximumWidth(320)
         self.continue_button = QPushButton("Continue (F8)", body)
         self.continue_button.setObjectName("continue_button")
         layout.addWidget(self.caption, 1)
@@ -73,13 +73,19 @@ class CaptionBanner(QToolBar):
         if progress.finished and report is not None:
             failed = sum(not r.ok for r in report.results)
             verdict = "every step held" if failed == 0 else f"{failed} step(s) failed (see the status bar)"
-            self.step.setText(f"{progress.scenario}: finished, {verdict}")
+            self._set_step(f"{progress.scenario}: finished, {verdict}")
         elif progress.waiting is not None:
-            self.step.setText(f"Step {progress.step} of {progress.steps} · paused: {progress.waiting}")
+            self._set_step(f"Step {progress.step} of {progress.steps} · paused: {progress.waiting}")
         else:
-            self.step.setText(f"Step {progress.step} of {progress.steps}")
+            self._set_step(f"Step {progress.step} of {progress.steps}")
         self.caption.setText(progress.caption or progress.scenario)
         self.continue_button.setVisible(progress.waiting is not None)
+
+
+    def _set_step(self, text: str) -> None:
+        """One line, cut short with an ellipsis when long (the whole text in the tooltip)."""
+        self.step.setToolTip(text)
+        self.step.setText(self.step.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, STEP_MAX_PX))
 
 
 class Demo(QObject):

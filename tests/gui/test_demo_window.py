@@ -72,7 +72,7 @@ def test_a_scenario_plays_in_the_window_with_its_caption_and_waits_for_continue(
         await until(lambda: demo.gate.waiting == "Look at the station", "the first pause", 60)
         banner = demo.banner
         assert banner.isVisible() and banner.caption.text() == "The station boots"
-        assert banner.continue_button.isVisible() and "paused: Look at the station" in banner.step.text()
+        assert banner.continue_button.isVisible() and "paused: Look at the station" in banner.step.toolTip()
         assert demo.action_continue.isEnabled()
         current = window.current_station()
         assert current is not None and current.id == "DEMO-W", "the scenario's station is selected"
@@ -85,7 +85,7 @@ def test_a_scenario_plays_in_the_window_with_its_caption_and_waits_for_continue(
         await until(lambda: demo.report is not None, "the scenario to end", 60)
         assert demo.report is not None and demo.report.ok, demo.report.render()
         assert not banner.continue_button.isVisible()
-        assert "finished, every step held" in banner.step.text()
+        assert "finished, every step held" in banner.step.toolTip()
         assert not demo.action_continue.isEnabled()
 
     in_lab(scenario)
