@@ -12,6 +12,7 @@ A scenario is YAML::
       - wait: 180                       # simulated seconds
       - expect_state: {connector: 1, state: Charging}
       - csms: {command: remote_stop}    # built-in CSMS only
+      - csms: {action: ClearCache, payload: {}}   # any action a CSMS sends, its wire payload
       - expect_frame: {action: StopTransaction, payload: {reason: Remote}}
 
 The whole file is checked against its schema (`scenario_schema`) when it is loaded, so a
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -319,6 +320,11 @@ class ScenarioRunner:
         csms = self.lab.csms
         if csms is None:
             raise StepFailed("csms steps need the built-in CSMS (run without --csms)", fatal=True)
+        if args.action is not None:
+            return await self._csms_answer(
+                args.action, csms.send(self.config.id, args.action, args.payload or {}), args
+            )
+        assert args.command is not None  # one of the two, checked when the scenario loaded
         arguments = args.arguments
         if args.command == "remote_stop" and "transaction_id" not in arguments:
             assert self.station is not None
@@ -327,14 +333,16 @@ class ScenarioRunner:
                 raise StepFailed("remote_stop: the station has no running transaction")
             # The CSMS's command builder gives the id the type its version wants (1.6 integer, 2.0.1 string).
             arguments["transaction_id"] = running[0]
-        method = getattr(csms, args.command)
+        return await self._csms_answer(args.command, getattr(csms, args.command)(self.config.id, **arguments), args)
+
+    async def _csms_answer(self, what: str, sending: Awaitable[dict[str, Any]], args: CsmsArgs) -> str:
         try:
-            answer = await method(self.config.id, **arguments)
+            answer = await sending
         except Exception as exc:
-            raise StepFailed(f"{args.command} failed: {type(exc).__name__}: {exc}") from exc
+            raise StepFailed(f"{what} failed: {type(exc).__name__}: {exc}") from exc
         if args.expect is not None and not _contains(answer, args.expect):
-            raise StepFailed(f"{args.command} answered {answer}, expected {args.expect}")
-        return f"{args.command} -> {answer}"
+            raise StepFailed(f"{what} answered {answer}, expected {args.expect}")
+        return f"{what} -> {answer}"
 
     async def _step_csms_policy(self, args: BaseModel) -> str:
         if self.lab.csms is None:

@@ -50,9 +50,11 @@ from ocpplab_desktop.model.faults import FAULTS
 from ocpplab_desktop.model.template_schema import Id, TemplateSchema
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.errors import ERROR_CODES as RPC_ERROR_CODES
+from ocpplab_desktop.protocol.errors import RpcError
 from ocpplab_desktop.protocol.faults import KINDS as MALFORMED_KINDS
 from ocpplab_desktop.protocol.frame import Direction, MessageType
-from ocpplab_desktop.protocol.schemas import ACTIONS
+from ocpplab_desktop.protocol.schemas import ACTIONS, csms_actions
+from ocpplab_desktop.protocol.schemas import check as check_payload
 
 
 class ScenarioError(ValueError):
@@ -170,12 +172,25 @@ class ExpectStateArgs(Place):
 
 
 class CsmsArgs(Schema):
-    """An operator command of the built-in CSMS; the other fields are the command's arguments."""
+    """What the built-in CSMS sends: an operator command (the other fields are its arguments), or any
+    CSMS-initiated `action` of the station's version with its wire `payload`."""
 
     model_config = ConfigDict(extra="allow")
 
-    command: str
+    command: str | None = None
+    action: str | None = None
+    payload: dict[str, Any] | None = None
     expect: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CsmsArgs:
+        if (self.command is None) == (self.action is None):
+            raise PydanticCustomError("csms", "give either a command (with its arguments) or an action with a payload")
+        if self.action is not None and self.model_extra:
+            raise PydanticCustomError(
+                "csms", "an action takes its fields in payload, not {given}", {"given": _names(self.model_extra)}
+            )
+        return self
 
     @property
     def arguments(self) -> dict[str, Any]:
@@ -466,6 +481,10 @@ class _Checker:
             )
 
     def check_command(self, station: StationConfig, loc: Loc, args: CsmsArgs) -> None:
+        if args.action is not None:
+            self.check_action(station, loc, args.action, args.payload or {})
+            return
+        assert args.command is not None  # one of the two, checked by CsmsArgs
         allowed = commands_for(station.ocpp_version)
         if args.command not in allowed:
             raise self.fail(
@@ -479,6 +498,21 @@ class _Checker:
             model.model_validate(args.arguments)
         except ValidationError as error:
             raise self.invalid(error, loc, model) from None
+
+    def check_action(self, station: StationConfig, loc: Loc, action: str, payload: dict[str, Any]) -> None:
+        version = station.ocpp_version
+        allowed = csms_actions(version)
+        if action not in allowed:
+            raise self.fail(
+                loc,
+                f"{action!r} is not an action a CSMS sends to an OCPP {version.value} station"
+                f"{_suggest(action, allowed)}; one of {_names(allowed)}",
+                ("action",),
+            )
+        try:
+            check_payload(version, action, payload)
+        except RpcError as error:
+            raise self.fail(loc, error.description, ("payload",)) from None
 
 
 def _names(items: typing.Iterable[Any]) -> str:

@@ -128,6 +128,21 @@ class SmartCharging:
         outlet = None if target == 0 else outlets[target]
         return self.profiles.composite(outlet, outlets.values(), self.utc_now(), duration_s, unit)
 
+    def upcoming(self, c: Connector, horizon_s: float) -> list[tuple[float, float]]:
+        """The connector's composite limit in W over the next `horizon_s` seconds, for the power graph:
+        (simulated time, watts) at now, at each change and at the end; empty without profiles."""
+        if not self.profiles.profiles:
+            return []
+        now, sim_now = self.utc_now(), self.station.clock.now
+        outlet = self.outlet(c)
+        points = []
+        for t in [now, *self.profiles.changes(now, now + horizon_s, [outlet], ref=now)]:
+            limit = self.profiles.limit_at(outlet, t + _INTO_PERIOD_S, ref=now)
+            watts = limit.in_unit(RateUnit.W, outlet.voltage_v, outlet.phases_for(limit.number_phases))
+            points.append((sim_now + t - now, watts))
+        points.append((sim_now + horizon_s, points[-1][1]))
+        return points
+
     # --- keeping the limits ---------------------------------------------------------------------
     def refresh(self, *, apply: bool = True) -> None:
         """Follow the connectors' transactions: a TxProfile ends with its transaction, a RemoteStart's

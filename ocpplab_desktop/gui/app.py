@@ -38,7 +38,7 @@ from ocpplab_desktop.gui.csms_console import CsmsConsole
 from ocpplab_desktop.gui.fault_panel import FaultPanel
 from ocpplab_desktop.gui.generated.ui_main_window import Ui_MainWindow
 from ocpplab_desktop.gui.log_view import LogView
-from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.gui.power_plot import PowerPlot, lab_schedules
 from ocpplab_desktop.gui.sessions_dock import SessionsDock
 from ocpplab_desktop.gui.sim_time import SimTimeControls
 from ocpplab_desktop.gui.station_tree import StationsPanel, StationTree, StationTreeModel, Target
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.tree = StationTree(self.tree_model, self)
         self.log_view = LogView(self)
         self.power_plot = PowerPlot(self)
+        self.power_plot.upcoming_source = lab_schedules(lab)
         self.sessions = SessionsDock(lab, self)
         self.csms_console = CsmsConsole(lab, self)
         self.fault_panel = FaultPanel(lab, self)
@@ -564,26 +565,48 @@ class MainWindow(QMainWindow):
             self.sessions.ask_export(self.lab.session_id)
 
     def export_graph(self, path: Path) -> None:
-        """Save the power graph as it is shown now as a PNG image (its tab comes to the front first:
-        a laptop's layout may have it behind the log, never laid out)."""
+        """Save the power graph as it is shown now, as PNG or SVG by the file's suffix, titled with what
+        it shows (station, connector, session). Its tab comes to the front first: a laptop's layout may
+        have it behind the log, never laid out."""
         dock = self.docks["power"]
         dock.show()
         dock.raise_()
         self.power_plot.redraw()
-        self.power_plot.export_png(path)
+        self.power_plot.export(path, self.graph_title())
+
+    def graph_title(self) -> str:
+        """What the power graph shows, for an exported image: station, connector and session."""
+        target = self.power_plot.target
+        if target is None:
+            shown = "no station"
+        else:
+            station_id, evse_id, connector_id = target
+            if evse_id is None:
+                shown = f"{station_id}, all connectors"
+            elif connector_id is None:
+                shown = f"{station_id}, EVSE {evse_id}"
+            else:
+                shown = f"{station_id}, EVSE {evse_id} connector {connector_id}"
+        session = self.lab.session_id
+        if session is None or self.lab.store is None:
+            return shown
+        return f"{shown} · session {session}: {self.lab.store.session(session).name}"
 
     def _ask_export_graph(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(
-            self, "Export graph as PNG", "ocpplab-graph.png", "PNG image (*.png)"
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Export graph", "ocpplab-graph.png", "PNG image (*.png);;SVG drawing (*.svg)"
         )
         if not name:
             return
+        path = Path(name)
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_suffix(".svg" if "svg" in chosen else ".png")
         try:
-            self.export_graph(Path(name))
+            self.export_graph(path)
         except OSError as exc:
             QMessageBox.warning(self, "Graph not exported", str(exc))
             return
-        self.statusBar().showMessage(f"Graph saved to {name}", 5000)
+        self.statusBar().showMessage(f"Graph saved to {path}", 5000)
 
     def show_sessions(self) -> None:
         dock = self.docks["sessions"]

@@ -1,16 +1,19 @@
 """The CSMS console: the embedded mock CSMS's view of its stations, its operator commands and its policy.
 
-A station is only ever offered the commands of its own OCPP version (`commands_for`), each
-named by the action it sends in that version, so a 2.0.1 station is never offered a 1.6-only
-command. Every command runs as a task of the console's `TaskSet`; its answer, or what went
-wrong, is shown beside the form and kept in a short history. The forms are in
-`console_forms`, the words of the table and of the outcomes in `csms.console_text`.
+A station is offered every action a CSMS may send to its own OCPP version
+(`protocol.schemas.csms_actions`), and only those. Each action's form is built from its
+official request schema (`schema_form`), with a raw JSON tab, and sent with `MockCsms.send`;
+a dedicated form stands in where it adds something (`DEDICATED_FORMS`: the charging-profile
+editor, the remote stop that offers the running transactions). Every command runs as a task
+of the console's `TaskSet`; its answer, or what went wrong, is shown beside the form (a
+GetCompositeSchedule answer also as a plot) and kept in a short history. The words of the
+table and of the outcomes are in `csms.console_text`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -62,13 +65,16 @@ from ocpplab_desktop.csms.console_text import (
     describe_arguments,
     station_row,
 )
-from ocpplab_desktop.csms.server import MockCsms, commands_for
+from ocpplab_desktop.csms.server import BUILDERS, MockCsms
 from ocpplab_desktop.csms.state import StationState
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.bridge import spawn_soon
-from ocpplab_desktop.gui.console_forms import CommandForm, InputProblem, command_forms, split_list
+from ocpplab_desktop.gui.console_forms import CommandForm, InputProblem, RemoteStopForm, split_list
+from ocpplab_desktop.gui.profile_editor import ProfileEditor, SchedulePlot, composite_steps
+from ocpplab_desktop.gui.schema_form import SchemaForm
 from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.protocol.schemas import csms_actions
 from ocpplab_desktop.protocol.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -78,6 +84,13 @@ TABLE_ROWS = 6
 REFRESH_MS = 1000  # the table's own refresh while shown, on top of the window's refresh() calls
 HISTORY_LIMIT = 50
 WIDE_LAYOUT_MIN = 720  # px; narrower, the command form sits above its answer and the history above the policy
+DEDICATED_FORMS: dict[str, Callable[[], CommandForm]] = {
+    "set_charging_profile": ProfileEditor,
+    "remote_stop": RemoteStopForm,
+}
+"""Operator commands whose own form adds to the schema's: a profile editor with a preview, a choice of
+the running transactions. Every other action gets the form of its schema."""
+COMPOSITE_SCHEDULE = "GetCompositeSchedule"
 NO_CSMS_TEXT = (
     "No embedded CSMS runs in this lab: its stations talk to an external CSMS, so there is nothing "
     "to command or configure here. Send commands from that CSMS, or start the lab with the embedded "
@@ -278,10 +291,8 @@ class CsmsConsole(QWidget):
         self.command = QComboBox()
         self.command.setToolTip("Only the commands of the selected station's OCPP version are offered")
         self.command.currentIndexChanged.connect(self._command_changed)
-        self.forms = {form.command: form for form in command_forms()}
+        self.forms: dict[tuple[OcppVersion, str], CommandForm | SchemaForm] = {}  # built when first chosen
         self.form_stack = QStackedWidget()
-        for form in self.forms.values():
-            self.form_stack.addWidget(form)
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self.send)
         send_row = QHBoxLayout()
@@ -301,9 +312,13 @@ class CsmsConsole(QWidget):
         self.answer.setReadOnly(True)
         self.answer.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.answer.setPlaceholderText("The station's answer appears here as JSON")
+        self.schedule_plot = SchedulePlot()
+        self.schedule_plot.setToolTip("The composite schedule the station answered, over its duration")
+        self.schedule_plot.hide()
         right = QVBoxLayout(answer_box)
         right.addWidget(self.outcome)
         right.addWidget(self.answer, 1)
+        right.addWidget(self.schedule_plot, 1)
 
         area = QWidget()
         self._command_row = QBoxLayout(QBoxLayout.Direction.LeftToRight, area)
@@ -367,7 +382,7 @@ class CsmsConsole(QWidget):
         return f"{self.lab.csms_url}/<stationId>"
 
     def offered_commands(self) -> list[str]:
-        """The command names in the combo, in order."""
+        """The actions in the combo, in order."""
         return [self.command.itemData(i) for i in range(self.command.count())]
 
     def refresh(self) -> None:
@@ -433,17 +448,18 @@ class CsmsConsole(QWidget):
             self._station_id, self._version = state.station_id, state.version
             self._offer_commands(state.version)
             self.command_box.setTitle(f"Command to {state.station_id} (OCPP {state.version.value})")
-        for form in self.forms.values():
-            form.show_station(state)
+        for (version, _action), form in self.forms.items():
+            if version is state.version:
+                form.show_station(state)
 
     def _offer_commands(self, version: OcppVersion) -> None:
-        """Fill the combo with the version's commands only, keeping the chosen one when it applies."""
+        """Fill the combo with the version's actions only, keeping the chosen one when it applies."""
         chosen = self.command.currentData()
         self.command.blockSignals(True)
         try:
             self.command.clear()
-            for name in commands_for(version):
-                self.command.addItem(command_label(name, version), name)
+            for action in csms_actions(version):
+                self.command.addItem(action, action)
             index = self.command.findData(chosen)
             self.command.setCurrentIndex(max(index, 0))
         finally:
@@ -451,33 +467,65 @@ class CsmsConsole(QWidget):
         self._command_changed()
 
     def _command_changed(self) -> None:
-        name = self.command.currentData()
-        if name in self.forms:
-            self.form_stack.setCurrentWidget(self.forms[name])
+        action = self.command.currentData()
+        if action is not None and self._version is not None:
+            self.form_stack.setCurrentWidget(self.form_for(self._version, action))
 
-    def choose_command(self, command: str) -> CommandForm:
-        """Choose `command` in the combo (it must be offered to the selected station); its form."""
-        index = self.command.findData(command)
+    def form_for(self, version: OcppVersion, action: str) -> CommandForm | SchemaForm:
+        """The form of `action` for stations of `version`, built the first time it is asked for."""
+        form = self.forms.get((version, action))
+        if form is None:
+            dedicated = {BUILDERS[version].actions.get(name): make for name, make in DEDICATED_FORMS.items()}
+            form = self.forms[(version, action)] = (
+                dedicated[action]() if action in dedicated else SchemaForm(version, action)
+            )
+            self.form_stack.addWidget(form)
+            state = self._csms.stations.get(self._station_id or "") if self._csms is not None else None
+            if state is not None and state.version is version:
+                form.show_station(state)
+        return form
+
+    def choose_command(self, action: str) -> CommandForm | SchemaForm:
+        """Choose `action` in the combo (it must be offered to the selected station); its form."""
+        index = self.command.findData(action)
         if index < 0:
-            raise ValueError(f"{command} is not offered to the selected station: {', '.join(self.offered_commands())}")
+            raise ValueError(f"{action} is not offered to the selected station: {', '.join(self.offered_commands())}")
         self.command.setCurrentIndex(index)
-        return self.forms[command]
+        assert self._version is not None  # a station is selected, or nothing would be offered
+        return self.form_for(self._version, action)
 
     # --- sending -------------------------------------------------------------------------
     def send(self) -> None:
         """Send the chosen command to the selected station; the answer arrives in the Answer box."""
-        csms, station_id, name = self._csms, self._station_id, self.command.currentData()
-        if csms is None or station_id is None or name is None or self._version is None:
+        csms, station_id, action = self._csms, self._station_id, self.command.currentData()
+        if csms is None or station_id is None or action is None or self._version is None:
             self._show_outcome("Select a station first.", ok=False)
             return
-        form = self.forms[name]
+        form = self.form_for(self._version, action)
         try:
-            arguments = form.arguments()
+            if isinstance(form, SchemaForm):
+                arguments = form.payload()
+                label = action
+            else:
+                arguments = form.arguments()
+                label = command_label(form.command, self._version)
         except InputProblem as exc:
             self._show_outcome(f"Not sent: {exc}.", ok=False)
             return
-        command: Callable[..., Awaitable[dict[str, Any]]] = getattr(csms, name)
-        entry = HistoryEntry(station_id, command_label(name, self._version), describe_arguments(arguments), time.time())
+        ask: Callable[[], Awaitable[dict[str, Any]]]
+        if isinstance(form, SchemaForm):
+            payload = arguments
+
+            def ask() -> Awaitable[dict[str, Any]]:
+                return csms.send(station_id, action, payload)
+
+        else:
+            command: Callable[..., Awaitable[dict[str, Any]]] = getattr(csms, form.command)
+
+            def ask() -> Awaitable[dict[str, Any]]:
+                return command(station_id, **arguments)
+
+        entry = HistoryEntry(station_id, label, describe_arguments(arguments), time.time())
         item = QListWidgetItem(entry.line())
         item.setData(Qt.ItemDataRole.UserRole, entry)
         self.history.insertItem(0, item)
@@ -486,7 +534,7 @@ class CsmsConsole(QWidget):
         self._latest = entry
         self.answer.clear()
         self._show_outcome(entry.sent_text(), ok=None)
-        spawn_soon(self._tasks, self._await_answer, entry, item, functools.partial(command, station_id, **arguments))
+        spawn_soon(self._tasks, self._await_answer, entry, item, ask)
 
     async def _await_answer(
         self, entry: HistoryEntry, item: QListWidgetItem, ask: Callable[[], Awaitable[dict[str, Any]]]
@@ -516,6 +564,12 @@ class CsmsConsole(QWidget):
     def _show_entry(self, entry: HistoryEntry) -> None:
         self.answer.setPlainText(entry.answer)
         self._show_outcome(entry.outcome_text(), ok=entry.ok)
+        steps = (
+            composite_steps(json.loads(entry.answer)) if entry.answer and entry.action == COMPOSITE_SCHEDULE else None
+        )
+        if steps is not None:
+            self.schedule_plot.show_steps(*steps)
+        self.schedule_plot.setVisible(steps is not None)
 
     def _history_selected(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:

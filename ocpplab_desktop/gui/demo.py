@@ -81,7 +81,6 @@ class CaptionBanner(QToolBar):
         self.caption.setText(progress.caption or progress.scenario)
         self.continue_button.setVisible(progress.waiting is not None)
 
-
     def _set_step(self, text: str) -> None:
         """One line, cut short with an ellipsis when long (the whole text in the tooltip)."""
         self.step.setToolTip(text)

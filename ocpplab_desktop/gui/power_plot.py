@@ -8,17 +8,20 @@ this machine").
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QHideEvent, QPalette, QShowEvent
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QHideEvent, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.formatting import format_elapsed
 from ocpplab_desktop.model.events import MeterSample
 
@@ -56,6 +59,31 @@ _CURVES: dict[str, tuple[Field, int, str, str, bool]] = {
     "soc": (Field.SOC, 2, "SoC (%)", "#d4a017", False),
 }
 CURVE_NAMES = tuple(_CURVES)
+UPCOMING_STYLE = ("Upcoming limit (kW)", "#f28c28", Qt.PenStyle.DotLine)
+"""The limit ahead of the last sample, from the charging profiles: the limit's colour, dotted."""
+UPCOMING_MIN_S = 60.0
+UPCOMING_MAX_S = 6 * 3600.0
+UPCOMING_SHARE = 0.25
+"""How far ahead the upcoming limit reaches: a quarter of the time shown, from one minute to six hours."""
+
+UpcomingSource = Callable[[TargetKey, float], list[tuple[float, float]]]
+"""(connector key, horizon s) -> (simulated time, W) points of its composite limit ahead; [] for none."""
+
+
+def lab_schedules(lab: Lab) -> UpcomingSource:
+    """The upcoming composite limit of a lab station's connector, from its smart-charging part."""
+
+    def upcoming(key: TargetKey, horizon_s: float) -> list[tuple[float, float]]:
+        station_id, evse_id, connector_id = key
+        station = lab.stations.get(station_id)
+        if station is None or evse_id is None or connector_id is None:
+            return []
+        connector = next(
+            (c for c in station.connectors if (c.evse_id, c.connector_id) == (evse_id, connector_id)), None
+        )
+        return [] if connector is None else station.smart_charging.upcoming(connector, horizon_s)
+
+    return upcoming
 
 
 def _sample_row(sample: MeterSample) -> list[float]:
@@ -168,6 +196,11 @@ class PowerPlot(QWidget):
         for plot in self.plots:
             plot.getViewBox().sigRangeChangedManually.connect(self._user_moved_time)
         self._curves = {name: self._add_curve(name) for name in _CURVES}
+        label, colour, style = UPCOMING_STYLE
+        self.upcoming_curve = pg.PlotDataItem(name=label, pen=pg.mkPen(colour, width=1, style=style))
+        self.plots[0].addItem(self.upcoming_curve)
+        self.upcoming_source: UpcomingSource | None = None
+        """Where the upcoming limit of the shown connector comes from (`lab_schedules`); None: not drawn."""
 
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -233,12 +266,68 @@ class PowerPlot(QWidget):
         empty = np.empty(0)
         return (empty if x is None else x, empty if y is None else y)
 
-    def export_png(self, path: str | Path) -> None:
-        """Write the plots as they look now, with current data, to a PNG file."""
-        self._redraw_if_dirty()
-        image = self.graphics.grab().toImage()
+    def export_png(self, path: str | Path, title: str | None = None) -> None:
+        """Write the plots as they look now, with current data, to a PNG file (with `title` above them)."""
+        with self._titled(title):
+            image = self.graphics.grab().toImage()
         if image.isNull() or not image.save(str(path), "PNG"):
             raise OSError(f"could not write the plot image to {path}: check the folder exists and is writable")
+
+    def export_svg(self, path: str | Path, title: str | None = None) -> None:
+        """Write the plots as an SVG drawing (vector: it scales for a report), with `title` above them.
+
+        Painted through Qt's SVG generator: pyqtgraph 0.14's SVG exporter fails on the paths that
+        Qt 6 writes ("not enough values to unpack" in correctCoordinates, pyqtgraph issue 3485).
+        """
+        from PySide6.QtSvg import QSvgGenerator
+
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise OSError(f"could not write the plot drawing to {path}: the folder {target.parent} does not exist")
+        with self._titled(title):
+            size = self.graphics.size()
+            generator = QSvgGenerator()
+            generator.setFileName(str(target))
+            generator.setSize(size)
+            generator.setViewBox(QRect(QPoint(0, 0), size))
+            # The screen's resolution, not the generator's 72 dpi: pyqtgraph's axes size their ticks
+            # and text by the device's resolution and would come out smaller than the curves.
+            generator.setResolution(self.logicalDpiX())
+            generator.setTitle(title or "OCPPLab power graph")
+            generator.setDescription("Power, current and energy over simulated time, drawn by OCPPLab Desktop")
+            painter = QPainter()
+            if not painter.begin(generator):
+                raise OSError(f"could not write the plot drawing to {path}: check the folder is writable")
+            try:
+                # The scene, not the widget: the view's own rendering put the curves off their axes.
+                scene = self.graphics.scene()
+                scene.render(painter, QRectF(0, 0, size.width(), size.height()), self.graphics.sceneRect())
+            finally:
+                painter.end()
+
+    def export(self, path: str | Path, title: str | None = None) -> None:
+        """PNG or SVG, by the file's suffix."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".svg":
+            self.export_svg(path, title)
+        elif suffix == ".png":
+            self.export_png(path, title)
+        else:
+            raise OSError(f"{path}: a graph is exported as .png or .svg, not {suffix or 'a file without a suffix'}")
+
+    @contextlib.contextmanager
+    def _titled(self, title: str | None) -> Iterator[None]:
+        """The current data drawn, with `title` over the top plot for as long as the export takes."""
+        self._redraw_if_dirty()
+        top = self.plots[0]
+        if title:
+            top.setTitle(title, bold=True)
+            self.graphics.ci.layout.activate()
+        try:
+            yield
+        finally:
+            if title:
+                top.setTitle(None)
 
     def redraw(self) -> None:
         """Hand the target's buffer to the curves now (the timer does this while visible)."""
@@ -258,7 +347,24 @@ class PowerPlot(QWidget):
         has_soc = bool(np.isfinite(rows[:, Field.SOC]).any())
         self.plots[2].showAxis("right", has_soc)
         self._show_in_legend(self._curves["soc"], 2, self.soc_label(), has_soc)
-        self._fit_time_window(float(x[-1]) if len(x) else 0.0)
+        span = float(x[-1]) if len(x) else 0.0
+        self._fit_time_window(self._draw_upcoming(span))
+
+    def _draw_upcoming(self, span_s: float) -> float:
+        """Draw the shown connector's limit ahead of now; the time up to which there is something to show."""
+        points: list[tuple[float, float]] = []
+        target = self._target
+        if self.upcoming_source is not None and target is not None and target[2] is not None and self._t0 is not None:
+            horizon = min(max(UPCOMING_MIN_S, span_s * UPCOMING_SHARE), UPCOMING_MAX_S)
+            points = [(t, w) for t, w in self.upcoming_source(target, horizon) if math.isfinite(w)]
+        x = [t - (self._t0 or 0.0) for t, _w in points]
+        y = [w / 1000 for _t, w in points]
+        # A step line: each limit holds until the next change.
+        steps_x = [v for pair in itertools.pairwise(x) for v in pair]
+        steps_y = [v for v in y[:-1] for _ in range(2)]
+        self.upcoming_curve.setData(steps_x, steps_y)
+        self._show_in_legend(self.upcoming_curve, 0, UPCOMING_STYLE[0], bool(steps_x))
+        return max(span_s, steps_x[-1]) if steps_x else span_s
 
     def soc_label(self) -> str:
         """The SoC curve's legend label for the current target: one car's SoC, or a mean over several."""

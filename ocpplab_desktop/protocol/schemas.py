@@ -28,6 +28,35 @@ ACTIONS: dict[OcppVersion, frozenset[str]] = {
     OcppVersion.V201: frozenset(a.value for a in Action201),
 }
 
+# The CALLs a station sends; the CSMS sends every other action of the version, except those
+# both sides send. 1.6: section 4 (charge point initiated) and the Security Whitepaper (edition 3)
+# section 4; 2.0.1: part 2, the messages of each use case sent "to the CSMS".
+# fmt: off
+STATION_SENDS: dict[OcppVersion, frozenset[str]] = {
+    OcppVersion.V16: frozenset({
+        "Authorize", "BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
+        "LogStatusNotification", "MeterValues", "SecurityEventNotification", "SignCertificate",
+        "SignedFirmwareStatusNotification", "StartTransaction", "StatusNotification", "StopTransaction",
+    }),
+    OcppVersion.V201: frozenset({
+        "Authorize", "BootNotification", "ClearedChargingLimit", "FirmwareStatusNotification", "Get15118EVCertificate",
+        "GetCertificateStatus", "Heartbeat", "LogStatusNotification", "MeterValues", "NotifyChargingLimit",
+        "NotifyCustomerInformation", "NotifyDisplayMessages", "NotifyEVChargingNeeds", "NotifyEVChargingSchedule",
+        "NotifyEvent", "NotifyMonitoringReport", "NotifyReport", "PublishFirmwareStatusNotification",
+        "ReportChargingProfiles", "ReservationStatusUpdate", "SecurityEventNotification", "SignCertificate",
+        "StatusNotification", "TransactionEvent",
+    }),
+}
+# fmt: on
+BOTH_SIDES = frozenset({"DataTransfer"})  # 1.6 section 4.3 and 5.6; 2.0.1 part 2 P01/P02
+
+
+@functools.cache
+def csms_actions(version: OcppVersion) -> tuple[str, ...]:
+    """The actions a CSMS may send to a station of `version` (DataTransfer included), sorted."""
+    return tuple(sorted(ACTIONS[version] - STATION_SENDS[version]))
+
+
 _FAULT_OF_RULE = {
     "required": Fault.MISSING,
     "type": Fault.TYPE,

@@ -53,7 +53,7 @@ from typing import Any, Literal
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 from ocpplab_desktop.protocol.rpc import loads
-from ocpplab_desktop.protocol.schemas import ACTIONS
+from ocpplab_desktop.protocol.schemas import ACTIONS, BOTH_SIDES, STATION_SENDS
 from ocpplab_desktop.store.errors import StoreError
 from ocpplab_desktop.store.jsonl import PROGRESS_EVERY, Progress
 from ocpplab_desktop.store.store import BadLine, Store
@@ -62,27 +62,6 @@ TraceFormat = Literal["jsonl", "log"]
 UNKNOWN_DIRECTION = "direction not known: the log does not mark it and the frame does not tell"
 _LINES_SHOWN = 10
 
-# The CALLs a station sends; the CSMS sends every other action of the version, except those
-# both sides send. 1.6: section 4 (charge point initiated) and the Security Whitepaper (edition 3)
-# section 4; 2.0.1: part 2, the messages of each use case sent "to the CSMS".
-# fmt: off
-STATION_SENDS: dict[OcppVersion, frozenset[str]] = {
-    OcppVersion.V16: frozenset({
-        "Authorize", "BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
-        "LogStatusNotification", "MeterValues", "SecurityEventNotification", "SignCertificate",
-        "SignedFirmwareStatusNotification", "StartTransaction", "StatusNotification", "StopTransaction",
-    }),
-    OcppVersion.V201: frozenset({
-        "Authorize", "BootNotification", "ClearedChargingLimit", "FirmwareStatusNotification", "Get15118EVCertificate",
-        "GetCertificateStatus", "Heartbeat", "LogStatusNotification", "MeterValues", "NotifyChargingLimit",
-        "NotifyCustomerInformation", "NotifyDisplayMessages", "NotifyEVChargingNeeds", "NotifyEVChargingSchedule",
-        "NotifyEvent", "NotifyMonitoringReport", "NotifyReport", "PublishFirmwareStatusNotification",
-        "ReportChargingProfiles", "ReservationStatusUpdate", "SecurityEventNotification", "SignCertificate",
-        "StatusNotification", "TransactionEvent",
-    }),
-}
-# fmt: on
-BOTH_SIDES = frozenset({"DataTransfer"})  # 1.6 section 4.3 and 5.6; 2.0.1 part 2 P01/P02
 
 SENDER: dict[OcppVersion, dict[str, Direction]] = {
     version: {

@@ -15,16 +15,19 @@ from PySide6.QtWidgets import QApplication
 from qt_async import QtAsyncLoop
 
 from ocpplab_desktop.csms.console_text import describe_failure
-from ocpplab_desktop.csms.server import COMMANDS, commands_for
+from ocpplab_desktop.csms.server import BUILDERS
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
-from ocpplab_desktop.gui.console_forms import ResetForm, TriggerMessageForm
-from ocpplab_desktop.gui.csms_console import Column, CsmsConsole
+from ocpplab_desktop.gui.console_forms import InputProblem, RemoteStopForm
+from ocpplab_desktop.gui.csms_console import DEDICATED_FORMS, Column, CsmsConsole
+from ocpplab_desktop.gui.profile_editor import ProfileEditor
+from ocpplab_desktop.gui.schema_form import SchemaForm
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout
+from ocpplab_desktop.protocol.schemas import csms_actions
 
 
 @pytest.fixture
@@ -106,37 +109,62 @@ def test_connected_stations_are_listed_with_version_registration_connectors_and_
     assert cells(console, "CS-201") == ["CS-201", "2.0.1", "yes", "Accepted", "—", "1/1: Available", "—"]
 
 
-def test_each_station_is_offered_only_the_commands_of_its_own_ocpp_version(
+def choices(form: SchemaForm, name: str) -> list[str]:
+    combo = form.fields.fields[name].combo  # type: ignore[attr-defined]
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_each_station_is_offered_every_csms_action_of_its_own_ocpp_version_and_only_those(
     qtbot: Any, loop: QtAsyncLoop, lab: Lab
 ) -> None:
     registered(loop, lab, "ac-22kw-wallbox", "CP-16")
     registered(loop, lab, "ac-22kw-wallbox-v201", "CS-201")
     console = open_console(qtbot, lab)
-    assert set(console.forms) == set(COMMANDS)
 
     console.select_station("CS-201")
-    labels = [console.command.itemText(i) for i in range(console.command.count())]
-    assert console.offered_commands() == commands_for(OcppVersion.V201)
-    assert not {"get_configuration", "change_configuration"} & set(console.offered_commands())
-    assert "RequestStartTransaction" in labels and "RemoteStartTransaction" not in labels
-    reset = console.choose_command("reset")
-    assert isinstance(reset, ResetForm)
-    assert [reset.kind.itemText(i) for i in range(reset.kind.count())] == ["Immediate", "OnIdle"]
+    assert console.offered_commands() == list(csms_actions(OcppVersion.V201))
+    assert not {"GetConfiguration", "ChangeConfiguration", "BootNotification"} & set(console.offered_commands())
+    assert "RequestStartTransaction" in console.offered_commands()
+    assert "RemoteStartTransaction" not in console.offered_commands()
+    reset = console.choose_command("Reset")
+    assert isinstance(reset, SchemaForm)
+    assert choices(reset, "type") == ["Immediate", "OnIdle"]
     with pytest.raises(ValueError, match="not offered"):
-        console.choose_command("get_configuration")
+        console.choose_command("GetConfiguration")
 
     console.select_station("CP-16")
-    assert console.offered_commands() == commands_for(OcppVersion.V16)
-    assert not {"get_variables", "set_variables", "get_base_report"} & set(console.offered_commands())
-    assert console.command.currentText() == "Reset"  # the chosen command stays when it applies
-    assert [reset.kind.itemText(i) for i in range(reset.kind.count())] == ["Hard", "Soft"]
-    trigger = console.choose_command("trigger_message")
-    assert isinstance(trigger, TriggerMessageForm)
-    messages = [trigger.message.itemText(i) for i in range(trigger.message.count())]
+    assert console.offered_commands() == list(csms_actions(OcppVersion.V16))
+    assert not {"GetVariables", "SetVariables", "GetBaseReport"} & set(console.offered_commands())
+    assert console.command.currentText() == "Reset"  # the chosen action stays when it applies
+    reset16 = console.choose_command("Reset")
+    assert isinstance(reset16, SchemaForm) and choices(reset16, "type") == ["Hard", "Soft"]
+    trigger = console.choose_command("TriggerMessage")
+    assert isinstance(trigger, SchemaForm)
     # The security extension's triggers belong to ExtendedTriggerMessage, not to 1.6 TriggerMessage.
-    assert "Heartbeat" in messages and "SignChargePointCertificate" not in messages
+    assert "Heartbeat" in choices(trigger, "requestedMessage")
+    assert "SignChargePointCertificate" not in choices(trigger, "requestedMessage")
     with pytest.raises(ValueError, match="not offered"):
-        console.choose_command("get_base_report")
+        console.choose_command("GetBaseReport")
+
+
+@pytest.mark.parametrize(("template", "version"), [("ac-22kw-wallbox", "1.6"), ("ac-22kw-wallbox-v201", "2.0.1")])
+def test_every_csms_action_has_a_form_from_its_schema_or_a_dedicated_one(
+    qtbot: Any, loop: QtAsyncLoop, lab: Lab, template: str, version: str
+) -> None:
+    registered(loop, lab, template, "CP-ALL")
+    console = open_console(qtbot, lab)
+    console.select_station("CP-ALL")
+    dedicated = {BUILDERS[OcppVersion(version)].actions[name]: name for name in DEDICATED_FORMS}
+    for action in console.offered_commands():
+        form = console.choose_command(action)
+        if action in dedicated:
+            assert not isinstance(form, SchemaForm) and form.command == dedicated[action]
+        else:
+            assert isinstance(form, SchemaForm) and form.action == action
+            try:
+                form.payload()  # the form as built is a valid payload, or the schema says what to enter
+            except InputProblem as problem:
+                assert str(problem).startswith(f"{action}: ")
 
 
 def test_remote_start_to_a_plugged_in_16_station_is_accepted_and_the_connector_charges(
@@ -146,9 +174,11 @@ def test_remote_start_to_a_plugged_in_16_station_is_accepted_and_the_connector_c
     act(loop, station, UserAction.PLUG_IN)
     console = open_console(qtbot, lab)
     console.select_station("CP-RS")
-    form = console.choose_command("remote_start")
-    form.token.setText("TAG-REMOTE")
-    form.place.box.setValue(1)
+    form = console.choose_command("RemoteStartTransaction")
+    assert isinstance(form, SchemaForm)
+    form.fields.fields["idTag"].set_value("TAG-REMOTE")
+    form.fields.include("connectorId")
+    form.fields.fields["connectorId"].set_value(1)
     send(qtbot, console)
 
     assert answered(loop, console) == {"status": "Accepted"}
@@ -156,7 +186,7 @@ def test_remote_start_to_a_plugged_in_16_station_is_accepted_and_the_connector_c
     loop.run_until(lambda: (cells(console, "CP-RS") or [])[Column.CONNECTORS] == "1: Charging")
     (entry,) = console.history_entries()
     assert (entry.action, entry.ok, entry.outcome) == ("RemoteStartTransaction", True, "Accepted")
-    assert "id_token=TAG-REMOTE" in entry.arguments and "connector_id=1" in entry.arguments
+    assert "idTag=TAG-REMOTE" in entry.arguments and "connectorId=1" in entry.arguments
 
 
 def test_remote_stop_with_the_offered_transaction_id_ends_the_transaction(
@@ -170,7 +200,8 @@ def test_remote_stop_with_the_offered_transaction_id_ends_the_transaction(
     loop.run_until(lambda: bool(csms_state.active_transactions()))
     console = open_console(qtbot, lab)
     console.select_station("CP-STOP")
-    form = console.choose_command("remote_stop")
+    form = console.choose_command("RemoteStopTransaction")
+    assert isinstance(form, RemoteStopForm)  # kept: it offers the running transactions
     combo = form.transaction
     transaction_id = str(csms_state.active_transactions()[0].id)
     assert [combo.itemText(i) for i in range(combo.count())] == [transaction_id]
@@ -225,7 +256,7 @@ def test_a_command_to_a_disconnected_station_is_shown_as_a_readable_error(
     loop.run(station.stop())
     loop.run_until(lambda: (cells(console, "CP-GONE") or [])[Column.CONNECTED] == "no")
     console.select_station("CP-GONE")
-    console.choose_command("reset")
+    console.choose_command("Reset")
     send(qtbot, console)
 
     loop.run_until(lambda: console.outcome_ok is not None)
@@ -242,7 +273,8 @@ def test_an_unusable_form_is_not_sent_and_says_what_to_enter(qtbot: Any, loop: Q
     registered(loop, lab, "ac-22kw-wallbox", "CP-FORM")
     console = open_console(qtbot, lab)
     console.select_station("CP-FORM")
-    form = console.choose_command("remote_stop")
+    form = console.choose_command("RemoteStopTransaction")
+    assert isinstance(form, RemoteStopForm)
     send(qtbot, console)
     assert console.outcome_ok is False and "enter the id of the transaction" in console.outcome.text()
     form.transaction.setEditText("abc")
@@ -256,15 +288,18 @@ def test_201_trigger_and_get_variables_show_the_station_answers(qtbot: Any, loop
     console = open_console(qtbot, lab)
     console.select_station("CS-VARS")
     assert (cells(console, "CS-VARS") or [])[Column.HEARTBEAT] == "—"
-    trigger = console.choose_command("trigger_message")
-    trigger.message.setCurrentText("Heartbeat")
+    trigger = console.choose_command("TriggerMessage")
+    assert isinstance(trigger, SchemaForm)
+    trigger.fields.fields["requestedMessage"].set_value("Heartbeat")
     send(qtbot, console)
     assert answered(loop, console) == {"status": "Accepted"}
     loop.run_until(lambda: (cells(console, "CS-VARS") or [])[Column.HEARTBEAT] != "—")
 
-    variables = console.choose_command("get_variables")
-    variables.component.setText("OCPPCommCtrlr")
-    variables.variable.setText("HeartbeatInterval")
+    variables = console.choose_command("GetVariables")
+    assert isinstance(variables, SchemaForm)
+    variables.fields.fields["getVariableData"].set_value(
+        [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]
+    )
     send(qtbot, console)
     (result,) = answered(loop, console)["getVariableResult"]
     assert (result["attributeStatus"], result["attributeValue"]) == ("Accepted", "300")
@@ -302,61 +337,55 @@ def test_without_an_embedded_csms_the_console_says_so_instead_of_showing_forms(q
     assert "No embedded CSMS" in console.no_csms.text()
 
 
-@pytest.mark.parametrize(
-    ("template", "profile"),
-    [
-        (
-            "ac-22kw-wallbox",
-            {
-                "chargingProfileId": 4,
-                "stackLevel": 1,
-                "chargingProfilePurpose": "TxDefaultProfile",
-                "chargingProfileKind": "Relative",
-                "chargingSchedule": {
-                    "chargingRateUnit": "A",
-                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8}],
-                },
-            },
-        ),
-        (
-            "ac-22kw-wallbox-v201",
-            {
-                "id": 4,
-                "stackLevel": 1,
-                "chargingProfilePurpose": "TxDefaultProfile",
-                "chargingProfileKind": "Relative",
-                "chargingSchedule": [
-                    {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8}]}
-                ],
-            },
-        ),
-    ],
-)
-def test_charging_profile_commands_set_report_and_clear_a_profile(
-    qtbot: Any, loop: QtAsyncLoop, lab: Lab, template: str, profile: dict[str, Any]
+# Per template: the GetCompositeSchedule payload and the ClearChargingProfile payload, typed in the JSON tab.
+PROFILE_CASES = {
+    "ac-22kw-wallbox": (
+        {"connectorId": 1, "duration": 3600, "chargingRateUnit": "A"},
+        {"chargingProfilePurpose": "TxDefaultProfile"},
+    ),
+    "ac-22kw-wallbox-v201": (
+        {"evseId": 1, "duration": 3600, "chargingRateUnit": "A"},
+        {"chargingProfileCriteria": {"chargingProfilePurpose": "TxDefaultProfile"}},
+    ),
+}
+
+
+@pytest.mark.parametrize("template", list(PROFILE_CASES))
+def test_charging_profile_commands_set_report_plot_and_clear_a_profile(
+    qtbot: Any, loop: QtAsyncLoop, lab: Lab, template: str
 ) -> None:
+    composite, clear = PROFILE_CASES[template]
     station_id = f"SC-{template}"
     registered(loop, lab, template, station_id)
     console = open_console(qtbot, lab)
     console.select_station(station_id)
-    setter = console.choose_command("set_charging_profile")
-    setter.place.box.setValue(1)
-    setter.profile.setPlainText(json.dumps(profile))
+    setter = console.choose_command("SetChargingProfile")
+    assert isinstance(setter, ProfileEditor)
+    setter.place.setValue(1)
+    setter.profile_id.setValue(4)
+    setter.stack_level.setValue(1)
+    setter.purpose.setCurrentText("TxDefaultProfile")
+    setter.kind.setCurrentText("Relative")
+    setter.unit.setCurrentText("A")
+    setter.set_periods([(0, 8, None)])
     send(qtbot, console)
     assert answered(loop, console)["status"] == "Accepted"
 
-    composite = console.choose_command("get_composite_schedule")
-    composite.place.box.setValue(1)
-    composite.unit.setCurrentText("A")
+    asker = console.choose_command("GetCompositeSchedule")
+    assert isinstance(asker, SchemaForm)
+    asker.show_json(json.dumps(composite))
     send(qtbot, console)
     answer = answered(loop, console)
     schedule = answer.get("chargingSchedule") or answer["schedule"]
     assert [p["limit"] for p in schedule["chargingSchedulePeriod"]] == [8.0]
+    assert console.schedule_plot.isVisible()
+    assert console.schedule_plot.steps() == ([0.0, 3600.0], [8.0, 8.0])
 
-    clear = console.choose_command("clear_charging_profile")
-    assert "TxDefaultProfile" in [clear.purpose.itemText(i) for i in range(clear.purpose.count())]
-    clear.purpose.setCurrentText("TxDefaultProfile")
+    cleaner = console.choose_command("ClearChargingProfile")
+    assert isinstance(cleaner, SchemaForm)
+    cleaner.show_json(json.dumps(clear))
     send(qtbot, console)
     assert answered(loop, console) == {"status": "Accepted"}
+    assert not console.schedule_plot.isVisible()
     send(qtbot, console)
     assert answered(loop, console) == {"status": "Unknown"}

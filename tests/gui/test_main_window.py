@@ -104,7 +104,7 @@ def test_menus_hold_the_station_view_session_and_help_actions_with_their_shortcu
         assert view[:5] == ["Stations", "Message log", "Power", "Mock CSMS", "Sessions"]
         assert "Reset layout" in view and view[-1] == "Present"
         assert _texts(menus["Session"].actions()) == [
-            "Export current session…", "Export graph as PNG…", "Sessions…", "Import trace…",
+            "Export current session…", "Export graph…", "Sessions…", "Import trace…",
             "Play scenario…", "Continue scenario",
         ]  # fmt: skip
         assert _texts(menus["Help"].actions()) == ["About OCPPLab Desktop"]

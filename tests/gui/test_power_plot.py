@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -294,3 +295,30 @@ def test_a_steady_power_is_drawn_on_an_axis_from_zero(qtbot, plot: PowerPlot, sa
         qtbot.waitUntil(
             lambda i=index, t=top: plot.plots[i].viewRange()[1][0] <= 0.0 < t <= plot.plots[i].viewRange()[1][1]
         )
+
+
+def test_export_svg_writes_a_titled_vector_drawing_and_png_gets_the_title_too(
+    plot: PowerPlot, sample: SampleFactory, tmp_path: Path
+) -> None:
+    plot.set_target("CP-1", 1, 1)
+    plot.add_samples([sample(float(t), 1000.0 * (t % 7)) for t in range(60)])
+    svg = tmp_path / "power.svg"
+    plot.export(svg, "CP-1, EVSE 1 connector 1 · session 3: Firmware test")
+    root = ElementTree.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    texts = " ".join(t for element in root.iter() if (t := (element.text or "").strip()))
+    assert "Firmware test" in texts and "Simulated time since the first sample" in texts
+    assert not plot.plots[0].titleLabel.isVisible(), "the title is only on the exported drawing"
+
+    untitled, titled = tmp_path / "a.png", tmp_path / "b.png"
+    plot.export(untitled)
+    plot.export(titled, "CP-1 · session 3")
+    a, b = QImage(str(untitled)), QImage(str(titled))
+    assert a.size() == b.size() and a != b, "the title is drawn into the picture"
+
+
+def test_export_refuses_a_format_it_does_not_write(plot: PowerPlot, tmp_path: Path) -> None:
+    with pytest.raises(OSError, match=r"exported as \.png or \.svg, not \.jpg"):
+        plot.export(tmp_path / "power.jpg")
+    with pytest.raises(OSError, match="does not exist"):
+        plot.export(tmp_path / "no-such-folder" / "power.svg")

@@ -99,6 +99,11 @@ def test_a_full_charge_stepped_with_the_card_buttons_shows_states_log_rows_and_p
         assert not image.isNull() and image.width() > 200
         colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
         assert len(colours) > 10
+        svg = tmp_path / "graph.svg"
+        window.export_graph(svg)
+        title = window.graph_title()
+        assert title.startswith(f"{station.id}, EVSE 1 connector 1 · session {lab.session_id}: "), title
+        assert title.split(": ", 1)[1] in svg.read_text(encoding="utf-8")
 
     in_lab(scenario)
 
