@@ -46,9 +46,18 @@ class QtAsyncLoop:
 
     def __enter__(self) -> QtAsyncLoop:
         asyncio.set_event_loop(self.loop)
+        self._between_runs()
         return self
 
+    def _between_runs(self) -> None:
+        """Between `run` calls Qt still delivers qasync's timers and socket events (pytest-qt processes
+        events after each test, a click processes some): the callbacks they run must find this loop
+        running, as they do in the app, or a task resumed there (the lab's clock tick, a send) dies with
+        "no running event loop". qasync clears the running loop after each run; set it again."""
+        asyncio._set_running_loop(self.loop)
+
     def __exit__(self, *exc_info: object) -> None:
+        asyncio._set_running_loop(None)
         pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
         for task in pending:
             task.cancel()
@@ -59,7 +68,11 @@ class QtAsyncLoop:
 
     def run(self, work: Awaitable[T]) -> T:
         """Run the loop until `work` is done and return its result."""
-        return self.loop.run_until_complete(work)
+        asyncio._set_running_loop(None)  # qasync runs only when no loop is marked running
+        try:
+            return self.loop.run_until_complete(work)
+        finally:
+            self._between_runs()
 
     def run_until(self, condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
         """Run the loop until `condition()` is true; fail with a clear message if it never is."""
