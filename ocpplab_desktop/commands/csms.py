@@ -73,6 +73,12 @@ async def _serve(host: str, port: int, db: Path) -> int:
                 f"port {port} on {host} was taken as the CSMS started; choose another with --port"
             ) from None
         printer.say(f"mock CSMS listening on {lab.csms_url}/<stationId>  (Ctrl+C to stop)")
+        if lab.csms is not None:
+            files = lab.csms.files
+            printer.say(
+                f"file service on {files.url}: firmware at {files.url}/firmware/<name>, "
+                f"uploads to {files.url}/uploads/<stationId>/ (kept in {files.folder})"
+            )
         await _until_stopped()
     finally:
         await lab.close()

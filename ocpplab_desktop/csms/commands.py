@@ -17,6 +17,7 @@ from enum import Enum
 from types import ModuleType
 from typing import Any, ClassVar, NamedTuple
 
+from ocpplab_desktop.csms.commands201_services import ServiceCommands201
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol.codec import to_wire
 
@@ -30,6 +31,18 @@ class WireCall(NamedTuple):
 
     action: str
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ListedToken:
+    """One entry of a SendLocalList, in either version: the token and what the list says of it."""
+
+    id_token: str
+    status: str | None = "Accepted"
+    """None: no idTagInfo / idTokenInfo, which removes the token in a Differential update."""
+    expiry: str | None = None
+    group: str | None = None
+    """1.6 parentIdTag, 2.0.1 groupIdToken."""
 
 
 @dataclass
@@ -48,7 +61,7 @@ class Command:
     actions: dict[OcppVersion, str]
 
 
-class CommandBuilder(ABC):
+class CommandBuilder(ServiceCommands201, ABC):
     """The CALLs of one OCPP version for the operator commands, addressed to one station.
 
     Commands both versions have are abstract; a command only one version has is refused here
@@ -123,6 +136,49 @@ class CommandBuilder(ABC):
         self, duration_s: int, *, connector_id: int | None, evse_id: int | None, unit: str | None
     ) -> WireCall: ...
 
+    # --- reservations and the local list (1.6 Reservation and LocalAuthListManagement; 2.0.1 H, D) ---
+    @abstractmethod
+    def reserve_now(
+        self,
+        reservation_id: int,
+        id_token: str,
+        expiry: str,
+        *,
+        connector_id: int | None,
+        evse_id: int | None,
+        group: str | None,
+        connector_type: str | None,
+        token_type: str,
+    ) -> WireCall:
+        """No connector/EVSE: 1.6 connector 0, a 2.0.1 reservation of an unspecified EVSE."""
+
+    def cancel_reservation(self, reservation_id: int) -> WireCall:
+        return self._wire("cancel_reservation", reservation_id=reservation_id)
+
+    @abstractmethod
+    def send_local_list(
+        self, version: int, entries: Sequence[ListedToken], *, full: bool, token_type: str
+    ) -> WireCall: ...
+
+    def get_local_list_version(self) -> WireCall:
+        return self._wire("get_local_list_version")
+
+    # --- firmware and logs (1.6 Firmware Management; 2.0.1 L, N) ----------------------------
+    @abstractmethod
+    def update_firmware(
+        self,
+        location: str,
+        retrieve_date: str,
+        *,
+        retries: int | None,
+        retry_interval: int | None,
+        request_id: int | None,
+        install_date: str | None,
+        signature: str | None,
+        signing_certificate: str | None,
+    ) -> WireCall:
+        """The install date, signature and signing certificate are 2.0.1's (L01)."""
+
     # --- commands of one version ----------------------------------------------------------
     def get_configuration(self, keys: Sequence[str] | None) -> WireCall:
         raise self._not_here("get_configuration")
@@ -149,6 +205,30 @@ class CommandBuilder(ABC):
         profile_ids: Sequence[int] | None,
     ) -> WireCall:
         raise self._not_here("get_charging_profiles")
+
+    def get_diagnostics(
+        self,
+        location: str,
+        *,
+        retries: int | None,
+        retry_interval: int | None,
+        start_time: str | None,
+        stop_time: str | None,
+    ) -> WireCall:
+        raise self._not_here("get_diagnostics")
+
+    def get_log(
+        self,
+        location: str,
+        *,
+        log_type: str,
+        request_id: int | None,
+        retries: int | None,
+        retry_interval: int | None,
+        oldest: str | None,
+        latest: str | None,
+    ) -> WireCall:
+        raise self._not_here("get_log")
 
 
 def command_table(builders: Sequence[type[CommandBuilder]]) -> dict[str, Command]:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ocpp.v16 import call
-from ocpp.v16.enums import Action, AvailabilityType, ResetType
+from ocpp.v16.enums import Action, AvailabilityType, ResetType, UpdateType
 
-from ocpplab_desktop.csms.commands import CommandBuilder, NotForThisVersion, WireCall
+from ocpplab_desktop.csms.commands import CommandBuilder, ListedToken, NotForThisVersion, WireCall
 from ocpplab_desktop.model.config import OcppVersion
 
 
@@ -27,6 +27,12 @@ class Commands16(CommandBuilder):
         "set_charging_profile": Action.set_charging_profile,
         "clear_charging_profile": Action.clear_charging_profile,
         "get_composite_schedule": Action.get_composite_schedule,
+        "reserve_now": Action.reserve_now,
+        "cancel_reservation": Action.cancel_reservation,
+        "send_local_list": Action.send_local_list,
+        "get_local_list_version": Action.get_local_list_version,
+        "update_firmware": Action.update_firmware,
+        "get_diagnostics": Action.get_diagnostics,
     }
 
     def _no_evse(self, evse_id: int | None) -> None:
@@ -100,4 +106,89 @@ class Commands16(CommandBuilder):
         self._no_evse(evse_id)
         return self._wire(
             "get_composite_schedule", connector_id=connector_id or 0, duration=duration_s, charging_rate_unit=unit
+        )
+
+    # --- Reservation (5.2, 5.13) and Local Auth List Management (5.10, 5.15) ----------------------
+    def reserve_now(
+        self,
+        reservation_id: int,
+        id_token: str,
+        expiry: str,
+        *,
+        connector_id: int | None,
+        evse_id: int | None,
+        group: str | None,
+        connector_type: str | None,
+        token_type: str,
+    ) -> WireCall:
+        self._no_evse(evse_id)
+        if connector_type is not None:
+            raise NotForThisVersion("a 1.6 reservation names a connector, not a connector type")
+        return self._wire(
+            "reserve_now",
+            connector_id=connector_id or 0,  # 5.13: connector 0 is any connector
+            expiry_date=expiry,
+            id_tag=id_token,
+            reservation_id=reservation_id,
+            parent_id_tag=group,
+        )
+
+    def send_local_list(self, version: int, entries: Sequence[ListedToken], *, full: bool, token_type: str) -> WireCall:
+        listed = []
+        for entry in entries:
+            item: dict[str, Any] = {"id_tag": entry.id_token}
+            if entry.status is not None:
+                info = {"status": entry.status, "expiry_date": entry.expiry, "parent_id_tag": entry.group}
+                item["id_tag_info"] = {k: v for k, v in info.items() if v is not None}
+            listed.append(item)
+        return self._wire(
+            "send_local_list",
+            list_version=version,
+            update_type=UpdateType.full if full else UpdateType.differential,
+            local_authorization_list=listed or None,
+        )
+
+    # --- Firmware Management (5.9, 5.16) -----------------------------------------------------------
+    def update_firmware(
+        self,
+        location: str,
+        retrieve_date: str,
+        *,
+        retries: int | None,
+        retry_interval: int | None,
+        request_id: int | None,
+        install_date: str | None,
+        signature: str | None,
+        signing_certificate: str | None,
+    ) -> WireCall:
+        given = {"request_id": request_id, "install_date": install_date, "signature": signature}
+        extra = [name for name, value in {**given, "signing_certificate": signing_certificate}.items() if value]
+        if extra:
+            raise NotForThisVersion(
+                f"a 1.6 UpdateFirmware has no {', '.join(extra)} (those are 2.0.1's); send location and retrieve_date"
+            )
+        return self._wire(
+            "update_firmware",
+            location=location,
+            retrieve_date=retrieve_date,
+            retries=retries,
+            retry_interval=retry_interval,
+        )
+
+    def get_diagnostics(
+        self,
+        location: str,
+        *,
+        retries: int | None,
+        retry_interval: int | None,
+        start_time: str | None,
+        stop_time: str | None,
+    ) -> WireCall:
+        return self._wire(
+            "get_diagnostics",
+            location=location,
+            retries=retries,
+            retry_interval=retry_interval,
+            start_time=start_time,
+            stop_time=stop_time,
         )

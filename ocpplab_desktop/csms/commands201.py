@@ -6,9 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from ocpp.v201 import call
-from ocpp.v201.enums import Action, OperationalStatusEnumType, ResetEnumType
+from ocpp.v201.enums import (
+    Action,
+    IdTokenEnumType,
+    LogEnumType,
+    OperationalStatusEnumType,
+    ResetEnumType,
+    UpdateEnumType,
+)
 
-from ocpplab_desktop.csms.commands import CommandBuilder, NotForThisVersion, WireCall
+from ocpplab_desktop.csms.commands import CommandBuilder, ListedToken, NotForThisVersion, WireCall
 from ocpplab_desktop.model.config import OcppVersion
 
 
@@ -29,6 +36,25 @@ class Commands201(CommandBuilder):
         "clear_charging_profile": Action.clear_charging_profile,
         "get_composite_schedule": Action.get_composite_schedule,
         "get_charging_profiles": Action.get_charging_profiles,
+        "reserve_now": Action.reserve_now,
+        "cancel_reservation": Action.cancel_reservation,
+        "send_local_list": Action.send_local_list,
+        "get_local_list_version": Action.get_local_list_version,
+        "update_firmware": Action.update_firmware,
+        "get_log": Action.get_log,
+        # commands201_services.py
+        "set_variable_monitoring": Action.set_variable_monitoring,
+        "clear_variable_monitoring": Action.clear_variable_monitoring,
+        "set_monitoring_base": Action.set_monitoring_base,
+        "set_monitoring_level": Action.set_monitoring_level,
+        "get_monitoring_report": Action.get_monitoring_report,
+        "set_display_message": Action.set_display_message,
+        "get_display_messages": Action.get_display_messages,
+        "clear_display_message": Action.clear_display_message,
+        "get_transaction_status": Action.get_transaction_status,
+        "cost_updated": Action.cost_updated,
+        "customer_information": Action.customer_information,
+        "set_network_profile": Action.set_network_profile,
     }
 
     def _evse(self, connector_id: int | None, evse_id: int | None) -> dict[str, int] | None:
@@ -138,4 +164,96 @@ class Commands201(CommandBuilder):
             request_id=request_id if request_id is not None else next(self.ids.request),
             evse_id=evse_id,
             charging_profile={k: v for k, v in criterion.items() if v is not None},
+        )
+
+    # --- Reservations (H01, H02) and the Local Authorization List (D01, D02) ----------------------
+    def reserve_now(
+        self,
+        reservation_id: int,
+        id_token: str,
+        expiry: str,
+        *,
+        connector_id: int | None,
+        evse_id: int | None,
+        group: str | None,
+        connector_type: str | None,
+        token_type: str,
+    ) -> WireCall:
+        if connector_id is not None:
+            raise NotForThisVersion("a 2.0.1 reservation names an EVSE (evse_id) and maybe a connector_type")
+        return self._wire(
+            "reserve_now",
+            id=reservation_id,
+            expiry_date_time=expiry,
+            id_token={"id_token": id_token, "type": token_type},
+            evse_id=evse_id,
+            connector_type=connector_type,
+            # C09.FR.13: a group id token is the CSMS's own, of type Central.
+            group_id_token=None if group is None else {"id_token": group, "type": IdTokenEnumType.central},
+        )
+
+    def send_local_list(self, version: int, entries: Sequence[ListedToken], *, full: bool, token_type: str) -> WireCall:
+        listed = []
+        for entry in entries:
+            item: dict[str, Any] = {"id_token": {"id_token": entry.id_token, "type": token_type}}
+            if entry.status is not None:
+                info: dict[str, Any] = {"status": entry.status, "cache_expiry_date_time": entry.expiry}
+                if entry.group is not None:
+                    info["group_id_token"] = {"id_token": entry.group, "type": IdTokenEnumType.central}
+                item["id_token_info"] = {k: v for k, v in info.items() if v is not None}
+            listed.append(item)
+        return self._wire(
+            "send_local_list",
+            version_number=version,
+            update_type=UpdateEnumType.full if full else UpdateEnumType.differential,
+            local_authorization_list=listed or None,
+        )
+
+    # --- firmware (L01/L02) and logs (N01) ----------------------------------------------------------
+    def update_firmware(
+        self,
+        location: str,
+        retrieve_date: str,
+        *,
+        retries: int | None,
+        retry_interval: int | None,
+        request_id: int | None,
+        install_date: str | None,
+        signature: str | None,
+        signing_certificate: str | None,
+    ) -> WireCall:
+        firmware = {
+            "location": location,
+            "retrieve_date_time": retrieve_date,
+            "install_date_time": install_date,
+            "signing_certificate": signing_certificate,
+            "signature": signature,
+        }
+        return self._wire(
+            "update_firmware",
+            request_id=next(self.ids.request) if request_id is None else request_id,
+            firmware={k: v for k, v in firmware.items() if v is not None},
+            retries=retries,
+            retry_interval=retry_interval,
+        )
+
+    def get_log(
+        self,
+        location: str,
+        *,
+        log_type: str,
+        request_id: int | None,
+        retries: int | None,
+        retry_interval: int | None,
+        oldest: str | None,
+        latest: str | None,
+    ) -> WireCall:
+        log = {"remote_location": location, "oldest_timestamp": oldest, "latest_timestamp": latest}
+        return self._wire(
+            "get_log",
+            log={k: v for k, v in log.items() if v is not None},
+            log_type=self._one_of(log_type, LogEnumType, "log type"),
+            request_id=next(self.ids.request) if request_id is None else request_id,
+            retries=retries,
+            retry_interval=retry_interval,
         )

@@ -22,7 +22,9 @@ import logging
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -34,13 +36,23 @@ from websockets.headers import parse_authorization_basic, parse_subprotocol
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from ocpplab_desktop.csms.commands import CommandBuilder, CommandIds, NotForThisVersion, WireCall, command_table
+from ocpplab_desktop.csms.commands import (
+    CommandBuilder,
+    CommandIds,
+    ListedToken,
+    NotForThisVersion,
+    WireCall,
+    command_table,
+)
 from ocpplab_desktop.csms.commands16 import Commands16
 from ocpplab_desktop.csms.commands201 import Commands201
+from ocpplab_desktop.csms.file_commands import FileCommands
+from ocpplab_desktop.csms.files import FileService
 from ocpplab_desktop.csms.handlers import Clock, CsmsHandlers, csms_event, wall_clock
 from ocpplab_desktop.csms.handlers16 import CsmsHandlers16
 from ocpplab_desktop.csms.handlers201 import CsmsHandlers201
 from ocpplab_desktop.csms.policy import CsmsPolicy
+from ocpplab_desktop.csms.service_commands import ServiceCommands
 from ocpplab_desktop.csms.state import CsmsEvent, StationState
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.events import EventBus
@@ -141,7 +153,7 @@ class _Link:
     commands: CommandBuilder
 
 
-class MockCsms:
+class MockCsms(FileCommands, ServiceCommands):
     """A CSMS for the lab: answers every station message by `policy`, keeps `stations`, sends commands."""
 
     def __init__(
@@ -152,7 +164,9 @@ class MockCsms:
         policy: CsmsPolicy | None = None,
         *,
         clock: Clock = wall_clock,
+        upload_dir: Path | None = None,
     ) -> None:
+        """`upload_dir`: where the file service writes uploaded logs (default: a temporary folder)."""
         self.bus = bus
         self.host = host
         self._port = port
@@ -165,6 +179,8 @@ class MockCsms:
         self._transaction_ids = itertools.count(1)
         self._ids = CommandIds()
         self._faults: dict[str, LinkFaults] = {}
+        self.files = FileService(bus, host, 0, upload_dir)
+        """Firmware to download and a place for uploads, over HTTP on a port of its own (files.py)."""
 
     # --- lifecycle ------------------------------------------------------------------------
     @property
@@ -203,6 +219,7 @@ class MockCsms:
         )
         self._port = self._server.sockets[0].getsockname()[1]
         log.info("mock CSMS listening on %s", self.url)
+        await self.files.start()
 
     async def stop(self) -> None:
         """Close every station connection (code 1001) and stop listening."""
@@ -214,6 +231,7 @@ class MockCsms:
         for link in list(self._links.values()):
             await link.connection.close(1001, "the mock CSMS stopped")
         await self._tasks.cancel_all()
+        await self.files.stop()
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "the condition") -> None:
         """Return once `predicate()` holds, checked after every bus event; TimeoutError after `timeout` s.
@@ -519,6 +537,58 @@ class MockCsms:
             request_id=request_id, evse_id=evse_id, purpose=purpose, stack_level=stack_level, profile_ids=profile_ids
         )
         return await self._run(station_id, call)
+
+    # --- reservations and the local list ------------------------------------------------------------
+    async def reserve_now(
+        self,
+        station_id: str,
+        reservation_id: int,
+        id_token: str,
+        expiry: str | float,
+        *,
+        connector_id: int | None = None,
+        evse_id: int | None = None,
+        group: str | None = None,
+        connector_type: str | None = None,
+        token_type: str = IdTokenEnumType.iso14443,
+    ) -> dict[str, Any]:
+        """ReserveNow until `expiry` (an OCPP dateTime, or seconds from now on the CSMS's clock) for `id_token`
+        (or its parent / group `group`): of a 1.6 connector (none: connector 0) or a 2.0.1 EVSE (none: an
+        unspecified EVSE, maybe of `connector_type`)."""
+        if not isinstance(expiry, str):
+            until = self._clock() + timedelta(seconds=expiry)
+            expiry = until.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        call = self.commands(station_id).reserve_now(
+            reservation_id,
+            id_token,
+            expiry,
+            connector_id=connector_id,
+            evse_id=evse_id,
+            group=group,
+            connector_type=connector_type,
+            token_type=token_type,
+        )
+        return await self._run(station_id, call)
+
+    async def cancel_reservation(self, station_id: str, reservation_id: int) -> dict[str, Any]:
+        return await self._run(station_id, self.commands(station_id).cancel_reservation(reservation_id))
+
+    async def send_local_list(
+        self,
+        station_id: str,
+        version: int,
+        entries: Sequence[ListedToken] = (),
+        *,
+        full: bool = True,
+        token_type: str = IdTokenEnumType.iso14443,
+    ) -> dict[str, Any]:
+        """SendLocalList: the whole list (`full`) or the changes to it, with the version it has afterwards;
+        an entry with status None removes its token (Differential)."""
+        call = self.commands(station_id).send_local_list(version, entries, full=full, token_type=token_type)
+        return await self._run(station_id, call)
+
+    async def get_local_list_version(self, station_id: str) -> dict[str, Any]:
+        return await self._run(station_id, self.commands(station_id).get_local_list_version())
 
 
 def _address(remote: Any) -> str:

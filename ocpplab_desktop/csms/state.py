@@ -28,6 +28,8 @@ class CsmsEvent(StrEnum):
     BOOT = "csms.boot"
     TRANSACTION_STARTED = "csms.transaction_started"
     TRANSACTION_ENDED = "csms.transaction_ended"
+    FIRMWARE_SERVED = "csms.firmware"  # the file service sent a firmware image (csms/files.py)
+    UPLOAD = "csms.upload"  # the file service received an uploaded log
 
 
 class TransactionStatus(StrEnum):

@@ -9,6 +9,8 @@ A `FaultSpec` names what goes wrong, on which end of a station's link and in whi
   close                                       close the connection (cleanly, or `abrupt`: a TCP reset)
   power_loss                                  the station loses power for `seconds` (station side only)
   clock_skew                                  the station's clock runs `seconds` off (station side only)
+  firmware_failure                            the station's firmware updates fail at `stage` (download,
+                                              signature or install; station side only)
 
 `side` is the end that does it: "station" (the lab's station) or "csms" (the mock CSMS's link to
 that station). `direction` is absolute (`to_csms` / `to_station`); left out, it is the direction
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ocpplab_desktop.model.file_transfers import FirmwareFailure
 from ocpplab_desktop.protocol import faults as wire_faults
 from ocpplab_desktop.protocol.frame import Direction
 from ocpplab_desktop.protocol.link_faults import LinkFaults
@@ -34,10 +37,11 @@ if TYPE_CHECKING:
 
 KINDS = (
     "drop", "delay", "duplicate", "reorder", "corrupt", "callerror", "malformed", "close", "silence",
-    "power_loss", "clock_skew",
+    "power_loss", "clock_skew", "firmware_failure",
 )  # fmt: skip
 SIDES = ("station", "csms")
-STATION_ONLY = ("power_loss", "clock_skew")
+STATION_ONLY = ("power_loss", "clock_skew", "firmware_failure")
+FIRMWARE_STAGES = tuple(f.value for f in FirmwareFailure)
 
 
 class FaultError(ValueError):
@@ -61,6 +65,7 @@ class FaultSpec:
     form: str | None = None
     abrupt: bool = False
     pings: bool = False
+    stage: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -89,6 +94,8 @@ class FaultSpec:
             raise FaultError("clock_skew needs seconds: how far the station's clock is off (negative: behind)")
         if self.kind == "delay" and self.seconds is None:
             raise FaultError("delay needs seconds (and optionally jitter)")
+        if self.kind == "firmware_failure" and self.stage not in FIRMWARE_STAGES:
+            raise FaultError(f"firmware_failure needs the stage that fails: one of {', '.join(FIRMWARE_STAGES)}")
 
     @property
     def outgoing(self) -> Direction:
@@ -140,6 +147,10 @@ async def inject(lab: Lab, station_id: str, spec: FaultSpec) -> str:
         station.set_clock_skew(spec.seconds)
         faults.record(f"station: clock {spec.seconds:+g} s", what="clock_skew", seconds=spec.seconds)
         return f"station clock {spec.seconds:+g} s off"
+    if spec.kind == "firmware_failure":
+        assert spec.stage is not None
+        station.firmware.choose_failure(FirmwareFailure(spec.stage))
+        return f"the station's firmware updates fail at the {spec.stage} (until the faults are cleared)"
     if spec.kind == "close":
         return await _close(lab, station, spec, faults)
     if spec.kind == "malformed":
@@ -164,6 +175,9 @@ def clear(lab: Lab, station_id: str, side: str | None = None) -> int:
             connection.answer_pings = True
     if station.clock_skew_s:
         station.set_clock_skew(0.0)
+    if station.firmware.fail_at is not None:
+        station.firmware.choose_failure(None)
+        cleared += 1
     return cleared
 
 
@@ -179,6 +193,8 @@ def active(lab: Lab, station_id: str) -> list[tuple[str, str]]:
         out.append(("station", f"clock {station.clock_skew_s:+g} s"))
     if not station.power.on:
         out.append(("station", "no power"))
+    if station.firmware.fail_at is not None:
+        out.append(("station", f"firmware updates fail at the {station.firmware.fail_at}"))
     return out
 
 

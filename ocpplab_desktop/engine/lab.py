@@ -20,6 +20,7 @@ from ocpplab_desktop.engine.workspace import WorkspaceKeeper
 from ocpplab_desktop.model.clock import SimClock
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import EventBus
+from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.protocol.tasks import TaskSet
 from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.store import SessionSource, Store
@@ -99,7 +100,10 @@ class Lab:
         from ocpplab_desktop.csms.server import MockCsms
 
         # The embedded CSMS answers with the lab's simulated time, the clock its stations run on.
-        csms = MockCsms(self.bus, host=self._csms_host, port=self._csms_port or 0, clock=self.clock.utc_now)
+        uploads = self.db_path.with_name(self.db_path.stem + "-uploads") if self.db_path is not None else None
+        csms = MockCsms(
+            self.bus, host=self._csms_host, port=self._csms_port or 0, clock=self.clock.utc_now, upload_dir=uploads
+        )
         try:
             await csms.start()
         except OSError as exc:
@@ -107,7 +111,7 @@ class Lab:
                 raise
             # The preferred port is taken (another lab, another CSMS): take any free one.
             log.warning("port %s is taken; the embedded CSMS uses a free port instead", self._csms_port)
-            csms = MockCsms(self.bus, host=self._csms_host, port=0, clock=self.clock.utc_now)
+            csms = MockCsms(self.bus, host=self._csms_host, port=0, clock=self.clock.utc_now, upload_dir=uploads)
             await csms.start()
         return csms
 
@@ -186,6 +190,8 @@ class Lab:
         if options.journal is None and self.store is not None:
             # Transaction messages queued offline survive a crash or a restart of the lab.
             options = replace(options, journal=self.store)
+        if options.session_frames is None and self.store is not None:
+            options = replace(options, session_frames=self.session_frames)  # what GetDiagnostics/GetLog upload
         station = Station(config, bus=self.bus, clock=self.clock, url=url, options=options)
         self.stations[config.id] = station
         if transient:
@@ -223,6 +229,21 @@ class Lab:
             self.stations.clear()  # the same dict: views hold it
             self.stations.update(reordered)
         return station
+
+    async def session_frames(self, station_id: str) -> list[Frame]:
+        """This session's frames of a station so far, oldest first: the recorder's queue is written first, then
+        the frames are read on a connection of their own, both in a worker thread (WAL lets the recorder go on)."""
+        store, recorder, session_id = self.store, self.recorder, self.session_id
+        if store is None or session_id is None:
+            return []
+        if recorder is not None:
+            await asyncio.to_thread(recorder.flush)
+
+        def read() -> list[Frame]:
+            with Store(store.path) as reader:
+                return list(reader.frames(session_id, station_id))
+
+        return await asyncio.to_thread(read)
 
     def _workspace_changed(self) -> None:
         if self.workspace is not None:

@@ -6,9 +6,10 @@ Point SHALL respond ... and then ...") runs here, after the answer has been sent
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.connector import Connector, transition_allowed
 
 if TYPE_CHECKING:
     from ocpplab_desktop.engine.station import Station
@@ -27,6 +28,10 @@ class Operations:
             if status != station.dialect.ACCEPTED:
                 station.note("authorize", f"remote start: token {token} {status}", token=token, status=status)
                 return
+        refusal = station.reservations.admit(c, token)
+        if refusal is not None:
+            station.note("reservation", f"remote start: token {token} refused: {refusal}", token=token)
+            return
         station.transactions.authorized(c, token, remote_start_id)
         if not c.tx_started and station.transactions.should_run(c):
             await station.transactions.start(c, "RemoteStart")
@@ -43,22 +48,38 @@ class Operations:
             await self.station.transactions.end(c, self.station.dialect.REASON_UNLOCK)
         await self.station.changed(c, "unlock")
 
-    def availability_is_scheduled(self, connector: Connector | None) -> bool:
+    def availability_is_scheduled(self, connector: Connector | None, operative: bool) -> bool:
+        """Whether a ChangeAvailability must wait: only a change to Inoperative of a connector that is in use.
+
+        1.6 section 5.2 / 2.0.1 G03: a status the connector is already in is Accepted, not Scheduled.
+        """
         targets = [connector] if connector is not None else self.station.connectors
-        return any(c.tx_started for c in targets)
+        return not operative and any(not c.inoperative and self._must_wait(c) for c in targets)
+
+    def _must_wait(self, c: Connector) -> bool:
+        """A running transaction (1.6 section 5.2, 2.0.1 G03.FR.05), or a status from which the version's
+        transition table has no way to Unavailable (1.6 section 4.9: Preparing goes to Available first)."""
+        if c.tx_started:
+            return True
+        return not transition_allowed(c.version, c.status(), replace(c, inoperative=True).status())
 
     async def set_availability(self, connector: Connector | None, operative: bool) -> None:
         for c in [connector] if connector is not None else self.station.connectors:
             await self.set_operative(c, operative)
 
     async def set_operative(self, c: Connector, operative: bool, forced: bool = False) -> None:
-        if not operative and c.tx_started:
-            # 1.6 section 5.2 / 2.0.1 G03.FR.05: wait until the transaction has finished.
+        # Forced (a negative test), only a running transaction still defers the change.
+        if not operative and not c.inoperative and (c.tx_started or (not forced and self._must_wait(c))):
             c.inoperative_pending = True
             return
         c.inoperative_pending = False
         c.inoperative = not operative
         await self.station.changed(c, "availability", forced)
+
+    async def settle_pending(self, c: Connector) -> None:
+        """A scheduled Inoperative takes effect as soon as the connector's status allows it."""
+        if c.inoperative_pending and not self._must_wait(c):
+            await self.set_operative(c, False)
 
     async def data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None
@@ -86,6 +107,8 @@ class Operations:
             while any(c.tx_started for c in station.connectors):
                 await station.sleep_sim(1.0)
         reason = station.dialect.REASON_HARD_RESET if hard else station.dialect.REASON_SOFT_RESET
+        # 2.0.1 A04 / appendix 1: a reset is a security event (ResetOrReboot); it reaches the CSMS after the new boot.
+        station.security_events_due.append(("ResetOrReboot", "RemoteReset"))
         await self.reboot(reason, boot_reason="RemoteReset")
 
     async def reboot(self, stop_reason: str | None = None, boot_reason: str = "LocalReset") -> None:

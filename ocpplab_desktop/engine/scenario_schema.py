@@ -28,9 +28,9 @@ from pydantic_core import PydanticCustomError
 
 from ocpplab_desktop.csms.policy import CsmsPolicy
 from ocpplab_desktop.csms.server import MockCsms, commands_for
+from ocpplab_desktop.engine.faults import FIRMWARE_STAGES, FaultError, FaultSpec
 from ocpplab_desktop.engine.faults import KINDS as FAULT_KINDS
 from ocpplab_desktop.engine.faults import SIDES as FAULT_SIDES
-from ocpplab_desktop.engine.faults import FaultError, FaultSpec
 from ocpplab_desktop.model.clock import MAX_SPEED
 from ocpplab_desktop.model.config import ConfigError, StationConfig
 from ocpplab_desktop.model.connector import TRANSITIONS, FaultInfo, UserAction
@@ -226,6 +226,7 @@ class InjectArgs(Schema):
     form: str | None = None
     abrupt: bool = False
     pings: bool = False
+    stage: Annotated[str, one_of(FIRMWARE_STAGES)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> InjectArgs:

@@ -3,9 +3,11 @@
 * `Link` (link.py): connect, reconnect with back-off on the simulated clock, boot, heartbeat;
 * `Outbox` (outbox.py): CALLs in order, after the boot; transaction messages kept offline and retried;
 * `Transactions` (transactions.py): when a transaction starts and ends, and what its answers mean;
-* `Authorizer` (authorization.py): the cache and the order of cache, list and CSMS;
+* `Authorizer` (authorization.py): the local list, the cache and the order of list, cache and CSMS;
 * `Metering` (metering.py): the meters on the simulated clock and the timers that sample them;
 * `SmartCharging` (smart_charging.py): the charging profiles and the limits they put on the meters;
+* `FirmwareUpdates` (firmware.py), `LogUploads` (log_upload.py): UpdateFirmware, GetDiagnostics/GetLog;
+* `Reservations` (reservations.py): ReserveNow/CancelReservation, expiry, who may start where;
 * `Operations` (operations.py): the follow-up of CSMS-initiated CALLs;
 * `UserActions` (user_actions.py): what a person at the station does.
 
@@ -26,19 +28,24 @@ from functools import partial
 from typing import Any
 
 from ocpplab_desktop.engine.authorization import OFFLINE, Authorizer
+from ocpplab_desktop.engine.firmware import FirmwareUpdates
 from ocpplab_desktop.engine.link import Backoff, Link, Transport, WebSocketTransport
+from ocpplab_desktop.engine.log_upload import FrameSource, LogUploads
 from ocpplab_desktop.engine.metering import Metering
 from ocpplab_desktop.engine.operations import Operations
 from ocpplab_desktop.engine.outbox import AnswerHook, Journal, Outbox, Payload
 from ocpplab_desktop.engine.power import PowerSupply
+from ocpplab_desktop.engine.reservations import Reservations
 from ocpplab_desktop.engine.smart_charging import SmartCharging
 from ocpplab_desktop.engine.transactions import Transactions
 from ocpplab_desktop.engine.user_actions import UserActions
 from ocpplab_desktop.model.auth_cache import AuthCache
-from ocpplab_desktop.model.clock import SimClock
+from ocpplab_desktop.model.clock import SimClock, Timer
 from ocpplab_desktop.model.config import OcppVersion, StationConfig
 from ocpplab_desktop.model.connector import Connector, FaultInfo, Refused, UserAction, transition_allowed
+from ocpplab_desktop.model.display_messages import DisplayMessage
 from ocpplab_desktop.model.events import ConnectorStateChanged, EventBus, StationEvent
+from ocpplab_desktop.model.local_list import LocalList
 from ocpplab_desktop.model.meter import ConnectorMeter, EvProfile, MeterReading
 from ocpplab_desktop.protocol.cp16 import ChargePoint16
 from ocpplab_desktop.protocol.cp201 import ChargingStation201
@@ -89,6 +96,7 @@ class StationOptions:
     transport: Transport = field(default_factory=WebSocketTransport)
     message_ids: IdSource | None = None  # default: uuid4
     journal: Journal | None = None  # keeps queued transaction messages across restarts (the session database)
+    session_frames: FrameSource | None = None  # the session's frames of a station, for GetDiagnostics/GetLog
 
 
 class Station:
@@ -127,6 +135,9 @@ class Station:
         """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)
         self.smart_charging = SmartCharging(self, self.dialect.charging_target)
+        self.reservations = Reservations(self, self.dialect.charging_target)
+        self.firmware = FirmwareUpdates(self)
+        self.log_uploads = LogUploads(self, self.options.session_frames)
         self.outbox = Outbox(self, self.options.journal)
         self._restored = False
         self.link = Link(self, self.options.transport, self.options.backoff)
@@ -142,6 +153,10 @@ class Station:
         self.user = UserActions(self)
         self.power = PowerSupply(self)
         self.clock_skew_s = 0.0
+        self.security_events_due: list[tuple[str, str | None]] = []
+        """Security events that happened while the station could not tell the CSMS: sent after the next boot."""
+        self.costs: dict[str, float] = {}
+        """Transaction id -> the latest total cost the CSMS sent (2.0.1 CostUpdated)."""
         """How far the station's own clock is off the lab's, in seconds (a clock fault); 0: in step."""
         self._run_task: asyncio.Task[None] | None = None
 
@@ -222,6 +237,10 @@ class Station:
         self.link.stop()
         self.metering.stop()
         self.smart_charging.stop()
+        self.dialect.stop()
+        self.reservations.stop()
+        await self.firmware.stop()
+        await self.log_uploads.stop()
         await self.link.close()
         if self._run_task is not None:
             self._run_task.cancel()
@@ -237,6 +256,10 @@ class Station:
         for c in self.connectors:
             c.reported = c.status()
             await self.quiet(self.dialect.status(c, c.reported))
+        self.firmware.after_boot()
+        due, self.security_events_due = self.security_events_due, []
+        for kind, info in due:
+            await self.quiet(self.dialect.security_event(kind, info))
 
     # --- timers and settings --------------------------------------------------------------
     def start_sampling(self, c: Connector) -> None:
@@ -288,6 +311,9 @@ class Station:
 
     async def sleep_sim(self, seconds: float) -> None:
         await sleep_sim(self.clock, seconds)
+
+    def call_every(self, interval_s: float, callback: Callable[[], None], first_delay_s: float | None = None) -> Timer:
+        return self.clock.scheduler.call_every(interval_s, callback, first_delay_s)
 
     # --- sending ----------------------------------------------------------------------------
     async def send(
@@ -394,8 +420,11 @@ class Station:
             )
             if self.online:
                 await self.quiet(self.dialect.status(c, new))
+            self.reservations.status_changed(c, new)
+            await self.quiet(self.dialect.station_status())
         self.smart_charging.refresh()  # transactions and drawing connectors decide the limits
         await self.transactions.charging_state_changed(c)
+        await self.operations.settle_pending(c)
 
     # --- what the window, scenarios and dialects call -----------------------------------------
     async def act(
@@ -422,8 +451,49 @@ class Station:
     def auth_cache(self) -> AuthCache:
         return self.authorizer.cache
 
+    @property
+    def local_list(self) -> LocalList:
+        return self.authorizer.local_list
+
     def clear_auth_cache(self) -> bool:
         return self.authorizer.clear()
+
+    # --- what a CSMS tells the driver (2.0.1 I05, O01-O06), for the window ----------------------------
+    def cost_updated(self, transaction_id: str, total_cost: float) -> None:
+        self.costs[transaction_id] = total_cost
+        detail = f"transaction {transaction_id}: total cost {total_cost:g}"
+        self.note("cost", detail, tx=transaction_id, cost=total_cost)
+
+    def total_cost(self, c: Connector) -> float | None:
+        """The latest total cost the CSMS sent for the connector's running transaction."""
+        return self.costs.get(c.tx_id) if c.tx_id is not None else None
+
+    def shown_messages(self, evse_id: int | None = None) -> list[DisplayMessage]:
+        """The display messages the display of `evse_id` (None: the station's) shows now, most urgent first."""
+        return self.dialect.shown_messages(evse_id)
+
+    # --- customer information (2.0.1 N09/N10) -------------------------------------------------------------
+    def customer_data(self, token: str) -> list[str]:
+        found = []
+        cached = self.authorizer.cache.entry(token)
+        if cached is not None:
+            expiry = f", until {cached.expiry.isoformat()}" if cached.expiry is not None else ""
+            found.append(f"authorization cache: {token} {cached.status}{expiry}")
+        listed = self.local_list.entries().get(token)
+        if listed is not None:
+            found.append(f"local authorization list: {token} {listed.status}")
+        for c in self.connectors:
+            if c.token == token:
+                tx = f" in transaction {c.tx_id}" if c.tx_started else ""
+                found.append(f"EVSE {c.evse_id} connector {c.connector_id}: authorized{tx}")
+        return found
+
+    def forget_customer(self, token: str) -> bool:
+        # The local list is the CSMS's to change (SendLocalList); the cache is the station's own.
+        forgotten = self.authorizer.cache.forget(token) is not None
+        if forgotten:
+            self.note("customer", f"authorization cache entry of {token} cleared")
+        return forgotten
 
     async def remote_start(self, c: Connector, token: str, remote_start_id: int | None = None) -> None:
         await self.operations.remote_start(c, token, remote_start_id)
@@ -434,8 +504,8 @@ class Station:
     async def unlock(self, c: Connector) -> None:
         await self.operations.unlock(c)
 
-    def availability_is_scheduled(self, connector: Connector | None) -> bool:
-        return self.operations.availability_is_scheduled(connector)
+    def availability_is_scheduled(self, connector: Connector | None, operative: bool) -> bool:
+        return self.operations.availability_is_scheduled(connector, operative)
 
     async def set_availability(self, connector: Connector | None, operative: bool) -> None:
         await self.operations.set_availability(connector, operative)

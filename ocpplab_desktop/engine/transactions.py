@@ -69,12 +69,14 @@ class Transactions:
             if self.should_run(c):
                 await self.start(c, trigger)
             return
-        if trigger == "Authorized":
+        if trigger in ("Authorized", "RemoteStart"):
             session = self._sessions[id(c)]
-            # 2.0.1 E02: one Updated event, trigger Authorized, carries the token and the new charging state.
+            # 2.0.1 E02: one Updated event, trigger Authorized, carries the token and the new charging state;
+            # F01/F02 (a transaction started at EVConnected): trigger RemoteStart with the remoteStartId too.
             session.charging_state = c.charging_state()
             token, serial = c.token, session.serial
-            update = self.station.dialect.transaction_updated(c, trigger, with_token=True)
+            remote_id, session.remote_start_id = session.remote_start_id, None
+            update = self.station.dialect.transaction_updated(c, trigger, with_token=True, remote_id=remote_id)
             if update is not None:
                 await self.after_answer(update, lambda info: self.token_verdict(c, token, serial, info))
         await self.station.changed(c, trigger, forced)

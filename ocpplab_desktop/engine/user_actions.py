@@ -103,6 +103,11 @@ class UserActions:
         if status != station.dialect.ACCEPTED:
             station.note("authorize", f"token {token} {status}: no session", token=token, status=status)
             return f"token {token} {status}"
+        refusal = station.reservations.admit(c, token)
+        if refusal is not None:
+            # 1.6 section 5.13, 2.0.1 H01/H03: a reserved connector starts only for its token or group.
+            station.note("reservation", f"token {token} refused: {refusal}", token=token)
+            return f"token {token} refused: {refusal}"
         station.transactions.authorized(c, token)
         if not c.tx_started:
             await station.changed(c, "authorized", forced)

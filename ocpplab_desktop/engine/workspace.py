@@ -2,7 +2,8 @@
 
 A workspace is the stations (their configurations, in the tree's order), what of their state
 a real station keeps over a reboot - whether a connector was made Unavailable (1.6 section
-5.2: "persistent across reboots"; 2.0.1 G03.FR.04) and whether its network link was up - and
+5.2: "persistent across reboots"; 2.0.1 G03.FR.04), whether its network link was up and the Local
+Authorization List the CSMS sent it (1.6 section 3.5.3, 2.0.1 D01: kept until the CSMS changes it) - and
 the mock CSMS's policy (boot answer, heartbeat interval, blocked and invalid tokens). A cable
 or a running transaction is not kept: a restart of the lab is a power cycle of its stations.
 The window's layout is not part of it; Qt's settings keep that per user.
@@ -21,12 +22,14 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from ocpp.v16.enums import RegistrationStatus
-from pydantic import Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
+from ocpplab_desktop.model.auth_cache import TokenInfo
 from ocpplab_desktop.model.config import ConfigError, StationConfig, connector_name
 from ocpplab_desktop.model.document import (
     DocumentError,
@@ -39,7 +42,7 @@ from ocpplab_desktop.model.document import (
     read_json,
     say,
 )
-from ocpplab_desktop.model.events import ConnectorStateChanged
+from ocpplab_desktop.model.events import ConnectorStateChanged, StationEvent
 from ocpplab_desktop.model.template_schema import Id, Interval, TemplateSchema
 from ocpplab_desktop.store.errors import StoreError
 from ocpplab_desktop.store.workspace_table import WorkspaceTable
@@ -57,6 +60,7 @@ VERSION = 1
 SAVE_EVERY_S = 1.0
 """How often (wall-clock seconds) the keeper looks for changes nobody announced (a policy edited in the console)."""
 UNAVAILABLE = "Unavailable"  # the status's name in 1.6 and 2.0.1 alike
+LOCAL_LIST = "local_list"  # the StationEvent kind of a SendLocalList (protocol/cp16_local_list.py, cp201_local_list.py)
 
 
 class WorkspaceError(ValueError):
@@ -65,12 +69,34 @@ class WorkspaceError(ValueError):
 
 # --- the document ------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class SavedList:
+    """A station's Local Authorization List: its version and its identifiers."""
+
+    version: int
+    entries: tuple[tuple[str, TokenInfo], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "entries": [
+                {"id_token": token}
+                | {"status": info.status}
+                | ({"expiry": info.expiry.isoformat()} if info.expiry is not None else {})
+                | ({"group": info.group} if info.group is not None else {})
+                for token, info in self.entries
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class StationEntry:
     config: StationConfig
     online: bool = True
     """The station's network link is up (False: the user took it offline with Disconnect)."""
     unavailable: tuple[tuple[int, int], ...] = ()
     """(EVSE id, connector id) of the connectors made Unavailable."""
+    local_list: SavedList | None = None
+    """None: the station has no list (a document from before local lists has none either)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +145,7 @@ class Workspace:
                     "online": entry.online,
                     "unavailable": [{"evse_id": e, "connector_id": c} for e, c in entry.unavailable],
                 }
+                | ({"local_list": entry.local_list.to_dict()} if entry.local_list is not None else {})
                 for entry in self.stations
             ],
         }
@@ -170,7 +197,7 @@ class Workspace:
                     at = ("stations", index, "unavailable", number_)
                     problem = f"{config.id} has no {connector_name(*ref)}"
                     raise WorkspaceError(say(source, lines.of(at), describe_loc(at), problem))
-            stations.append(StationEntry(config, entry.online, unavailable))
+            stations.append(StationEntry(config, entry.online, unavailable, _saved_list(entry.local_list)))
         policy = document.csms_policy
         return cls(
             tuple(stations),
@@ -216,10 +243,38 @@ class ConnectorRefSchema(Schema):
     connector_id: Id
 
 
+def _iso_time(text: str) -> str:
+    datetime.fromisoformat(text)  # ValueError: the schema names the field
+    return text
+
+
+class ListedTokenSchema(Schema):
+    id_token: Annotated[str, Field(min_length=1)]
+    status: str
+    expiry: Annotated[str, AfterValidator(_iso_time)] | None = None
+    group: str | None = None
+
+
+class LocalListSchema(Schema):
+    version: Annotated[int, Field(ge=0), number("a whole version number", whole=True)]
+    entries: list[ListedTokenSchema] = Field(default_factory=list)
+
+
 class StationEntrySchema(Schema):
     config: TemplateSchema
     online: bool = True
     unavailable: list[ConnectorRefSchema] = Field(default_factory=list)
+    local_list: LocalListSchema | None = None
+
+
+def _saved_list(schema: LocalListSchema | None) -> SavedList | None:
+    if schema is None:
+        return None
+    entries = tuple(
+        (e.id_token, TokenInfo(e.status, None if e.expiry is None else datetime.fromisoformat(e.expiry), e.group))
+        for e in schema.entries
+    )
+    return SavedList(schema.version, entries)
 
 
 class PolicySchema(Schema):
@@ -243,10 +298,17 @@ def _unavailable(station: Station) -> tuple[tuple[int, int], ...]:
     return tuple((c.evse_id, c.connector_id) for c in station.connectors if c.inoperative or c.inoperative_pending)
 
 
+def _local_list(station: Station) -> SavedList | None:
+    listed = station.local_list
+    if listed.version == 0 and not len(listed):
+        return None
+    return SavedList(listed.version, tuple(listed.entries().items()))
+
+
 def snapshot(lab: Lab) -> Workspace:
     """The lab's workspace as it is now, stations in the lab's order."""
     stations = tuple(
-        StationEntry(station.config, station.power.link_wanted, _unavailable(station))
+        StationEntry(station.config, station.power.link_wanted, _unavailable(station), _local_list(station))
         for station in lab.stations.values()
         if station.id not in lab.transient
     )
@@ -274,6 +336,8 @@ def add_entry(lab: Lab, entry: StationEntry) -> Station:
         c = station.connector(evse_id, connector_id)
         c.inoperative = True
         c.reported = c.status()  # its status from the start; reported to the CSMS after the boot
+    if entry.local_list is not None:
+        station.local_list.restore(entry.local_list.version, entry.local_list.entries)
     if entry.online:
         station.start()
     return station
@@ -361,6 +425,8 @@ class WorkspaceKeeper:
     def _on_event(self, event: object) -> None:
         if isinstance(event, ConnectorStateChanged) and UNAVAILABLE in (event.old, event.new):
             self.changed()
+        elif isinstance(event, StationEvent) and event.kind == LOCAL_LIST:
+            self.changed()  # a SendLocalList: kept at once, as a real station keeps its list
 
     async def run(self) -> None:
         """Look for changes nobody announced (the CSMS policy edited in place, a link taken down)."""

@@ -21,6 +21,8 @@ class TokenInfo:
 
     status: str
     expiry: datetime | None = None
+    group: str | None = None
+    """1.6 parentIdTag, 2.0.1 groupIdToken: who else may use what this token reserved (1.6 5.13, 2.0.1 H01)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class AuthSettings:
     """1.6 AuthorizeRemoteTxRequests, 2.0.1 AuthCtrlr.AuthorizeRemoteStart."""
     lifetime_s: int | None = None
     """2.0.1 AuthCacheCtrlr.LifeTime: how long an entry without its own expiry stays valid."""
+    list_enabled: bool = False
+    """1.6 LocalAuthListEnabled, 2.0.1 LocalAuthListCtrlr.Enabled: the Local Authorization List is used."""
 
 
 class AuthCache:
@@ -58,7 +62,7 @@ class AuthCache:
         expiry = info.expiry
         if expiry is None and lifetime_s:
             expiry = now + timedelta(seconds=lifetime_s)
-        self._entries[token] = TokenInfo(info.status, expiry)
+        self._entries[token] = TokenInfo(info.status, expiry, info.group)
 
     def lookup(self, token: str, now: datetime) -> str | None:
         """The cached status, Expired once its expiry has passed (1.6 3.5.1); None if unknown."""
@@ -69,5 +73,17 @@ class AuthCache:
             return EXPIRED
         return entry.status
 
+    def group(self, token: str) -> str | None:
+        """The parent / group the CSMS last named for `token`, if it is cached."""
+        entry = self._entries.get(token)
+        return None if entry is None else entry.group
+
     def clear(self) -> None:
         self._entries.clear()
+
+    def forget(self, token: str) -> TokenInfo | None:
+        """Remove one token's entry (2.0.1 N10: clear a customer's data); what it was, if cached."""
+        return self._entries.pop(token, None)
+
+    def entry(self, token: str) -> TokenInfo | None:
+        return self._entries.get(token)

@@ -42,7 +42,14 @@ FEATURE_PROFILES = (
     "SmartCharging",
     "RemoteTrigger",
 )
-SUPPORTED_PROFILES = ("Core", "SmartCharging", "RemoteTrigger")
+SUPPORTED_PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+)
 """What the station implements and reports in SupportedFeatureProfiles (1.6 section 3.1): the keys
 of the other profiles are left out, and their messages answer NotSupported."""
 # 9.1 ConnectorPhaseRotation: "<connectorId>.<rotation>", rotation one of these.

@@ -210,7 +210,8 @@ class Connector:
     def status201(self) -> str:
         if self.fault is not None:
             return S201.faulted
-        if self.plugged or self.tx_started:
+        # G01.FR.09: a cable plugged into a Reserved connector leaves it Reserved until the reserved token comes.
+        if self.tx_started or (self.plugged and (self.reserved_for is None or self.token is not None)):
             return S201.occupied
         if self.inoperative:
             return S201.unavailable
@@ -298,14 +299,14 @@ class Connector:
             return None if self.inoperative or self.inoperative_pending else "the connector is already available"
         raise ValueError(action)
 
-    def refusal_remote_start(self) -> str | None:
-        """Why a remote start cannot use this connector now (1.6 section 5.11, 2.0.1 F01), or None."""
+    def refusal_remote_start(self, token: str | None = None) -> str | None:
+        """Why a remote start (for `token`) cannot use this connector now (1.6 section 5.11, 2.0.1 F01), or None."""
         if self.fault is not None or self.inoperative or self.inoperative_pending:
             return "the connector is faulted or unavailable"
         if self.token is not None or self.finished:
             return "a session is already in progress"
-        if self.reserved_for is not None:
-            return "the connector is reserved"
+        if self.reserved_for is not None and self.reserved_for != token:
+            return "the connector is reserved for another token"
         return None
 
     def check(self, action: UserAction) -> None:

@@ -15,12 +15,16 @@ from ocpp.v201.enums import ConnectorStatusEnumType, MutabilityEnumType
 from ocpplab_desktop.model import config_keys as lab
 from ocpplab_desktop.model.config import CONNECTOR_TYPES, ConnectorConfig, CurrentType, StationConfig
 from ocpplab_desktop.model.device_variables import RO, RW, WO, Component, D, Variable, fold, var
+from ocpplab_desktop.model.display_messages import display_message_ctrlr
 from ocpplab_desktop.model.faults import FAULT_CATALOGUE
 from ocpplab_desktop.model.meter import MEASURANDS_PROVIDED
+from ocpplab_desktop.model.monitoring import monitoring_ctrlr
+from ocpplab_desktop.model.network_profile import network_configuration
 
 # DeviceDataCtrlr limits on requests we receive (ItemsPerMessage / BytesPerMessage).
 REQUEST_ITEMS_PER_MESSAGE = 50
 REQUEST_BYTES_PER_MESSAGE = 65_536
+LOCAL_LIST_MAX_BYTES = 1_000_000  # LocalAuthListCtrlr.Storage maxLimit: what the list may take up
 
 MEASURANDS = ",".join(MEASURANDS_PROVIDED)
 AVAILABILITY_STATES = ",".join(s.value for s in ConnectorStatusEnumType)
@@ -170,16 +174,16 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         _seconds("LifeTime", 86_400),
         var("Policy", "LRU", D.option_list, RW, values_list="LRU,LFU,FIFO,CUSTOM"),
     )
-    # Local lists and reservations are not simulated yet: SendLocalList and ReserveNow answer
-    # NotSupported, and the controllers say so by Available false (part 2, 2.5 "Available": the
-    # function is not present), not by a switch that a SetVariables could turn on.
+    # The Local Authorization List (D01-D04, engine/authorization.py); the dialect makes Entries and
+    # Storage follow the list. Enabled false: the list is not used, SendLocalList is Failed.
     add(
         Component("LocalAuthListCtrlr"),
-        _flag("Available", False, RO),
-        _flag("Enabled", False, RO),
+        _flag("Available", True, RO),
+        _flag("Enabled", True),
         _count("Entries", 0, RO, max_limit=lab.LOCAL_LIST_MAX_ENTRIES),
         _count("ItemsPerMessage", lab.SEND_LOCAL_LIST_MAX_ITEMS, RO),
         _count("BytesPerMessage", REQUEST_BYTES_PER_MESSAGE, RO),
+        _count("Storage", 0, RO, max_limit=LOCAL_LIST_MAX_BYTES),
     )
     add(
         Component("DeviceDataCtrlr"),
@@ -206,11 +210,12 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         var("DateTime", None, D.date_time, source=now),
         var("TimeSource", "Heartbeat", D.sequence_list, RW, values_list=TIME_SOURCES),
     )
+    # Reservations (H01-H04, engine/reservations.py). NonEvseSpecific: a ReserveNow without evseId is taken.
     add(
         Component("ReservationCtrlr"),
-        _flag("Available", False, RO),
-        _flag("Enabled", False, RO),
-        _flag("NonEvseSpecific", False, RO),
+        _flag("Available", True, RO),
+        _flag("Enabled", True),
+        _flag("NonEvseSpecific", False),
     )
     # Charging profiles are simulated (K01-K10, engine/smart_charging.py); the dialect makes Entries
     # count the profiles installed. Always enabled: a CSMS cannot switch smart charging off.
@@ -225,6 +230,9 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         _count("ProfileStackLevel", lab.PROFILE_MAX_STACK_LEVEL, RO),
         var("RateUnit", "A,W", D.member_list, values_list="A,W"),
     )
+    add(Component("MonitoringCtrlr"), *monitoring_ctrlr())  # N02-N08 (protocol/cp201_monitoring.py)
+    add(Component("DisplayMessageCtrlr"), *display_message_ctrlr())  # O01-O06 (protocol/cp201_display.py)
+    entries.extend(network_configuration(config, _security_profile(config)))  # B09 (protocol/cp201_services.py)
     add(
         Component("CustomizationCtrlr"),
         var("CustomImplementationEnabled", "false", D.boolean, RW, instance=config.vendor),

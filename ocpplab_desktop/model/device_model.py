@@ -18,7 +18,8 @@ Choices made here once:
   (GenericDeviceModelStatusEnumType; the OCTT case TC_B_18 expects exactly that).
 - Template variables that the model does not know become vendor variables: ReadWrite strings.
 - Only Actual attributes are writable, so the change hook does not carry an attribute type.
-- No variable supports monitoring: the lab has no SetVariableMonitoring.
+- Numbers, booleans and option lists that can be read support monitoring (`model.monitoring`);
+  `watchers` hear of every change of an Actual value, from the CSMS or from the station.
 
 The vocabulary (Component, Variable, Attribute, Characteristics) lives in `device_variables`,
 the standard components a station has in `device_catalogue`; both are re-exported here.
@@ -129,6 +130,8 @@ class DeviceModel:
         on_change: Callable[[Component, str, str | None, str], None] | None = None,
     ) -> None:
         self.on_change = on_change
+        self.watchers: list[Callable[[Component, Variable], None]] = []
+        """Called after an Actual value changed (SetVariables or `update_actual`): monitors watch here."""
         self._entries: dict[tuple[Any, ...], tuple[Component, Variable]] = {}
         self._components: set[tuple[Any, ...]] = set()
         for component, variable in entries:
@@ -251,9 +254,11 @@ class DeviceModel:
                 "attributeStatus": SetVariableStatusEnumType.rejected.value,
                 "attributeStatusInfo": {"reasonCode": reason.value, "additionalInfo": text[:512]},
             }
-        attribute.value = variable.characteristics.canonical(value)
+        before, attribute.value = attribute.value, variable.characteristics.canonical(value)
         if self.on_change is not None:
             self.on_change(component, variable.name, variable.instance, attribute.value)
+        if attribute_type is A.actual and before != attribute.value:
+            self._tell_watchers(component, variable)
         status = (
             SetVariableStatusEnumType.reboot_required
             if variable.reboot_required
@@ -346,15 +351,45 @@ class DeviceModel:
 
         For example a connector's AvailabilityState when its status changes.
         """
-        found = self._find_or_raise(Component(component, component_instance, evse_id, connector_id), variable, instance)
+        where = Component(component, component_instance, evse_id, connector_id)
+        found = self._find_or_raise(where, variable, instance)
         problem = found.characteristics.problem(value)
         if problem:
             raise ValueError(f"{component}.{variable} cannot be {value!r}: {problem[1]}")
-        found.attributes[A.actual].value = found.characteristics.canonical(value)
+        attribute = found.attributes[A.actual]
+        before, attribute.value = attribute.value, found.characteristics.canonical(value)
+        if before != attribute.value and self.watchers:
+            self._tell_watchers(self._find(where, variable, instance)[0], found)
 
-    def set_source(self, component: str, variable: str, source: Callable[[], str], instance: str | None = None) -> None:
+    def _tell_watchers(self, component: Component, variable: Variable) -> None:
+        for watcher in self.watchers:
+            watcher(component, variable)
+
+    def set_source(
+        self,
+        component: str,
+        variable: str,
+        source: Callable[[], str],
+        instance: str | None = None,
+        *,
+        evse_id: int | None = None,
+        connector_id: int | None = None,
+    ) -> None:
         """Let the station supply a variable's Actual value live (the number of charging profiles, say)."""
-        self._find_or_raise(Component(component), variable, instance).attributes[A.actual].source = source
+        where = Component(component, None, evse_id, connector_id)
+        self._find_or_raise(where, variable, instance).attributes[A.actual].source = source
+
+    def lookup(self, data: Wire) -> tuple[Component, Variable] | str:
+        """The component and variable a wire item names ({"component": ..., "variable": ...}), or why there
+        is none: "UnknownComponent" or "UnknownVariable"."""
+        try:
+            return self._find_wire(data)
+        except _Unknown as unknown:
+            return unknown.status
+
+    def entries(self) -> list[tuple[Component, Variable]]:
+        """Every component and variable, in report order."""
+        return list(self._entries.values())
 
     def _find_or_raise(self, where: Component, variable: str, instance: str | None) -> Variable:
         try:

@@ -28,6 +28,7 @@ WO = MutabilityEnumType.write_only
 
 Wire = dict[str, Any]
 
+MONITORABLE = frozenset({D.integer, D.decimal, D.boolean, D.option_list})
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -215,5 +216,7 @@ def var(
     attributes = {A.actual: actual}
     if max_set is not None:
         attributes[A.max_set] = Attribute(A.max_set, max_set, RO, constant=True)
-    chars = Characteristics(data_type, unit, min_limit, max_limit, values_list)
+    # Numbers, booleans and option lists that can be read can be monitored (part 2 N04, model.monitoring).
+    monitorable = data_type in MONITORABLE and mutability is not WO
+    chars = Characteristics(data_type, unit, min_limit, max_limit, values_list, supports_monitoring=monitorable)
     return Variable(name, chars, attributes, instance, reboot_required)

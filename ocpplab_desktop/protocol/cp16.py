@@ -44,6 +44,9 @@ from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.model.smart_charging import Capacity, RateUnit, SameLevel
 from ocpplab_desktop.protocol.charging_profiles import PURPOSE_16, composite_16, profile_16
 from ocpplab_desktop.protocol.codec import to_wire
+from ocpplab_desktop.protocol.cp16_files import FirmwareManagement16
+from ocpplab_desktop.protocol.cp16_local_list import LocalList16
+from ocpplab_desktop.protocol.cp16_reservations import Reservations16
 from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import Sample
@@ -67,7 +70,7 @@ class _TransactionRef:
         return Fill("transactionId", self.start, "transactionId", default)
 
 
-class ChargePoint16(Dialect):
+class ChargePoint16(Reservations16, LocalList16, FirmwareManagement16, Dialect):
     """Messages and handlers of a 1.6J charge point; `station` supplies state and actions."""
 
     version = VERSION
@@ -79,6 +82,7 @@ class ChargePoint16(Dialect):
         self.keys = ConfigurationKeys16(station.config, on_change=station.on_setting_changed)
         self._transactions: dict[int, _TransactionRef] = {}
         """The running transaction of each connector (by connectorId), before and after its id is known."""
+        self._station_reported = ""  # connector 0's status last reported
 
     # --- helpers ----------------------------------------------------------------------
     def _connector(self, number: int | None) -> Connector | None:
@@ -177,7 +181,15 @@ class ChargePoint16(Dialect):
 
     async def statuses_after_boot(self) -> None:
         # 1.6 section 4.2: after a boot the Charge Point reports connector 0 and every connector.
-        await self.status(None, self._station_status())
+        self._station_reported = self._station_status()
+        await self.status(None, self._station_reported)
+
+    async def station_status(self) -> None:
+        # Section 5.2: a ChangeAvailability of connector 0 changes the Charge Point and each connector.
+        status = self._station_status()
+        if status != self._station_reported and self.station.online:
+            self._station_reported = status
+            await self.status(None, status)
 
     async def report_fault(self, c: Connector, fault: FaultInfo, active: bool) -> None:
         """A fault that leaves the connector's status alone is a StatusNotification of that status with the
@@ -212,6 +224,7 @@ class ChargePoint16(Dialect):
             authorize_offline=keys.get_bool("LocalAuthorizeOffline"),
             offline_unknown_allowed=keys.get_bool("AllowOfflineTxForUnknownId"),
             authorize_remote_start=keys.get_bool("AuthorizeRemoteTxRequests"),
+            list_enabled=keys.get_bool("LocalAuthListEnabled"),
         )
 
     def transaction_started(
@@ -233,14 +246,17 @@ class ChargePoint16(Dialect):
                 id_tag=c.token or "",
                 meter_start=round(reading.energy_wh),
                 timestamp=self.station.now_iso(),
+                reservation_id=self.station.reservations.take(c),  # 5.13: the reservation it ends
             ),
             on_answer=assigned,
         )
         return answer_read(answer, self._id_tag_info)
 
-    def transaction_updated(self, c: Connector, trigger: str, *, with_token: bool = False) -> None:
+    def transaction_updated(
+        self, c: Connector, trigger: str, *, with_token: bool = False, remote_id: int | None = None
+    ) -> None:
         """1.6 reports a change of charging state only by StatusNotification."""
-        del c, trigger, with_token
+        del c, trigger, with_token, remote_id
 
     def transaction_ended(
         self, c: Connector, reading: MeterReading, reason: str, token: str | None
@@ -345,7 +361,7 @@ class ChargePoint16(Dialect):
         # 5.11: connectorId is optional; without it the Charge Point picks a free connector.
         candidates = [self._connector(connector_id)] if connector_id is not None else self.station.connectors
         chosen = next(
-            (c for c in candidates if c is not None and c.refusal_remote_start() is None),
+            (c for c in candidates if c is not None and c.refusal_remote_start(id_tag) is None),
             None,
         )
         # 5.11: a chargingProfile given is the TxProfile of the transaction it starts.
@@ -379,8 +395,9 @@ class ChargePoint16(Dialect):
         target = self._connector(connector_id)
         if connector_id != 0 and target is None:
             return call_result.ChangeAvailability(status=AvailabilityStatus.rejected)
-        scheduled = self.station.availability_is_scheduled(target)
-        self.station.spawn(self.station.set_availability(target, type == AvailabilityType.operative))
+        operative = type == AvailabilityType.operative
+        scheduled = self.station.availability_is_scheduled(target, operative)
+        self.station.spawn(self.station.set_availability(target, operative))
         # 5.2: Scheduled when a transaction is running; the change happens when it ends.
         status = AvailabilityStatus.scheduled if scheduled else AvailabilityStatus.accepted
         return call_result.ChangeAvailability(status=status)
@@ -463,11 +480,11 @@ class ChargePoint16(Dialect):
         )
 
     async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
+        if await self.transfer_trigger(message):
+            return True
         if message == MessageTrigger.meter_values:
             for one in targets:
                 await self.meter_values(one, self.station.reading(one), "Trigger")
-        elif message == MessageTrigger.diagnostics_status_notification:
-            await self._send(call.DiagnosticsStatusNotification(status="Idle"))
         else:
             return False
         return True

@@ -44,7 +44,13 @@ from ocpplab_desktop.model.smart_charging import Purpose
 from ocpplab_desktop.protocol.charging_profiles import profile_201
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.cp201_charging import SmartCharging201
-from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
+from ocpplab_desktop.protocol.cp201_display import DisplayMessages201
+from ocpplab_desktop.protocol.cp201_files import FirmwareAndLogs201
+from ocpplab_desktop.protocol.cp201_local_list import LocalList201
+from ocpplab_desktop.protocol.cp201_monitoring import Monitoring201
+from ocpplab_desktop.protocol.cp201_reservations import Reservations201
+from ocpplab_desktop.protocol.cp201_services import Services201
+from ocpplab_desktop.protocol.dialect import answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import Sample
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -61,6 +67,7 @@ SUPPORTED_TRIGGERS = frozenset(
         MessageTriggerEnumType.transaction_event,
         MessageTriggerEnumType.log_status_notification,
         MessageTriggerEnumType.firmware_status_notification,
+        MessageTriggerEnumType.publish_firmware_status_notification,
     }
 )
 
@@ -70,7 +77,15 @@ def _id_token_info(answer: dict[str, Any]) -> TokenInfo | None:
     return token_info(info, CACHE_EXPIRY) if info else None
 
 
-class ChargingStation201(SmartCharging201, Dialect):
+class ChargingStation201(
+    Reservations201,
+    LocalList201,
+    SmartCharging201,
+    FirmwareAndLogs201,
+    Monitoring201,
+    DisplayMessages201,
+    Services201,
+):
     """Messages and handlers of a 2.0.1 charging station; `station` supplies state and actions."""
 
     version = VERSION
@@ -82,9 +97,21 @@ class ChargingStation201(SmartCharging201, Dialect):
         self.model = DeviceModel.for_station(station.config)
         self.model.on_change = self._variable_changed
         self._watch_entries()
+        self._watch_local_list()
         self._seq_no: dict[str, itertools.count[int]] = {}
         self._event_ids = itertools.count(1)
+        self._start_monitoring()
+        self._start_display_messages()
+        self._start_services()
         self._report_seq = itertools.count(0)
+        self._token_types: dict[int, tuple[str, str]] = {}
+        """id(connector) -> (token, IdTokenEnumType) of a token that came with its type (a remote start)."""
+
+    def _id_token(self, c: Connector | None, token: str) -> dict[str, str]:
+        """IdTokenType of `token`: with the type it came with, else the RFID card of a local driver."""
+        candidates = [self._token_types.get(id(c))] if c is not None else list(self._token_types.values())
+        kind = next((k[1] for k in candidates if k is not None and k[0] == token), TOKEN_TYPE)
+        return {"id_token": token, "type": kind}
 
     def _variable_changed(self, component: Component, variable: str, instance: str | None, value: str) -> None:
         self.station.on_setting_changed(f"{component.name}.{variable}", value)
@@ -222,7 +249,7 @@ class ChargingStation201(SmartCharging201, Dialect):
         """2.0.1 reports each connector only (done by the station)."""
 
     async def authorize(self, token: str) -> TokenInfo:
-        answer = await self._send(call.Authorize(id_token={"id_token": token, "type": TOKEN_TYPE}))
+        answer = await self._send(call.Authorize(id_token=self._id_token(None, token)))
         return token_info(answer["idTokenInfo"], CACHE_EXPIRY)
 
     @property
@@ -235,6 +262,7 @@ class ChargingStation201(SmartCharging201, Dialect):
             offline_unknown_allowed=flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled"),
             authorize_remote_start=flag("AuthCtrlr", "AuthorizeRemoteStart"),
             lifetime_s=self.model.get_int("AuthCacheCtrlr", "LifeTime"),
+            list_enabled=flag("LocalAuthListCtrlr", "Enabled"),
         )
 
     def _tx_event(
@@ -269,7 +297,9 @@ class ChargingStation201(SmartCharging201, Dialect):
             seq_no=next(counter),
             transaction_info=info,
             evse={"id": c.evse_id, "connector_id": c.connector_id},
-            id_token={"id_token": c.token, "type": TOKEN_TYPE} if with_token and c.token else None,
+            id_token=self._id_token(c, c.token) if with_token and c.token else None,
+            # H03: the event that brings the reserved token names the reservation it ends.
+            reservation_id=self.station.reservations.take(c) if with_token and c.token else None,
             meter_value=meter,
             # Part 2 E12 (offline transactions): events that happened while offline say so.
             offline=None if self.station.online else True,
@@ -296,10 +326,12 @@ class ChargingStation201(SmartCharging201, Dialect):
         return answer_read(answer, lambda a: _id_token_info(a) or TokenInfo(AuthorizationStatusEnumType.accepted))
 
     def transaction_updated(
-        self, c: Connector, trigger: str, *, with_token: bool = False
+        self, c: Connector, trigger: str, *, with_token: bool = False, remote_id: int | None = None
     ) -> Awaitable[TokenInfo | None]:
         """TransactionEvent Updated, queued now; awaited, the CSMS's word on the token if it gave one."""
-        event = self._tx_event(c, TransactionEventEnumType.updated, trigger, None, "Other", with_token=with_token)
+        event = self._tx_event(
+            c, TransactionEventEnumType.updated, trigger, None, "Other", with_token=with_token, remote_id=remote_id
+        )
         return answer_read(self._queue(event), _id_token_info)
 
     def transaction_ended(
@@ -307,6 +339,7 @@ class ChargingStation201(SmartCharging201, Dialect):
     ) -> Awaitable[dict[str, Any]]:
         """TransactionEvent Ended, queued now."""
         del token
+        self._token_types.pop(id(c), None)
         answer = self._queue(
             self._tx_event(
                 c,
@@ -399,13 +432,16 @@ class ChargingStation201(SmartCharging201, Dialect):
     ) -> call_result.RequestStartTransaction:
         # F01/F02: evseId optional; Rejected when the EVSE cannot start a transaction now.
         candidates = [self._connector(evse_id)] if evse_id is not None else self.station.connectors
-        chosen = next((c for c in candidates if c is not None and c.refusal_remote_start() is None), None)
+        token = str(id_token["id_token"])
+        chosen = next((c for c in candidates if c is not None and c.refusal_remote_start(token) is None), None)
         # F01.FR.08-09: a chargingProfile given is the TxProfile of the transaction it starts.
         profile = None if chosen is None or charging_profile is None else profile_201(chosen.evse_id, charging_profile)
         if chosen is None or (charging_profile is not None and (profile is None or profile.purpose is not Purpose.TX)):
             return call_result.RequestStartTransaction(status=RequestStartStopStatusEnumType.rejected)
         if profile is not None:
             self.station.smart_charging.expect_tx_profile(chosen, profile, self.charging_capacity())
+        # The token keeps its type in every TransactionEvent (IdTokenType: a Central token stays Central).
+        self._token_types[id(chosen)] = (str(id_token["id_token"]), str(id_token["type"]))
         self.station.spawn(self.station.remote_start(chosen, str(id_token["id_token"]), remote_start_id))
         return call_result.RequestStartTransaction(
             status=RequestStartStopStatusEnumType.accepted,
@@ -442,10 +478,9 @@ class ChargingStation201(SmartCharging201, Dialect):
             target = self._connector(evse["id"], evse.get("connector_id"))
             if target is None:
                 return call_result.ChangeAvailability(status=ChangeAvailabilityStatusEnumType.rejected)
-        scheduled = self.station.availability_is_scheduled(target)
-        self.station.spawn(
-            self.station.set_availability(target, operational_status == OperationalStatusEnumType.operative)
-        )
+        operative = operational_status == OperationalStatusEnumType.operative
+        scheduled = self.station.availability_is_scheduled(target, operative)
+        self.station.spawn(self.station.set_availability(target, operative))
         status = ChangeAvailabilityStatusEnumType.scheduled if scheduled else ChangeAvailabilityStatusEnumType.accepted
         return call_result.ChangeAvailability(status=status)
 
@@ -527,6 +562,8 @@ class ChargingStation201(SmartCharging201, Dialect):
         return call_result.UnlockConnector(status=UnlockStatusEnumType.unlocked)
 
     async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
+        if await self.transfer_trigger(message) or await self.services_trigger(message):
+            return True
         if message == MessageTriggerEnumType.meter_values:
             for one in targets:
                 reading = self.station.reading(one)
@@ -550,8 +587,6 @@ class ChargingStation201(SmartCharging201, Dialect):
                         ),
                         transactional=True,
                     )
-        elif message == MessageTriggerEnumType.log_status_notification:
-            await self._send(call.LogStatusNotification(status="Idle"))
         else:
             return False
         return True

@@ -21,6 +21,7 @@ from ocpp.routing import on
 from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import Connector, FaultInfo
+from ocpplab_desktop.model.display_messages import DisplayMessage
 from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.protocol.codec import to_wire
@@ -50,6 +51,8 @@ class Dialect(ABC):
     REASON_POWER_LOSS: ClassVar[str]
     REASON_REBOOT: ClassVar[str]
     ACCEPTED: ClassVar[str]
+    RESERVATION_ENDS_OUT_OF_SERVICE: ClassVar[bool] = False
+    """Whether a reservation ends when its connector goes Faulted or Unavailable (2.0.1 H01; 1.6 keeps it)."""
 
     def __init__(self, station: StationPort) -> None:
         self.station = station
@@ -138,6 +141,26 @@ class Dialect(ABC):
     async def statuses_after_boot(self) -> None:
         """What the version reports after a boot besides each connector's status."""
 
+    def stop(self) -> None:
+        """The station is switched off for good: cancel the dialect's own timers (none by default)."""
+        return None
+
+    async def security_event(self, kind: str, info: str | None = None) -> None:
+        """Report a security event (2.0.1 A04, named as in part 2 appendix 1) where the version has such a
+        message; 1.6 without the security extension has none."""
+        del kind, info
+
+    def shown_messages(self, evse_id: int | None) -> list[DisplayMessage]:
+        """The display messages the display of `evse_id` (None: the station's) shows now, most urgent first;
+        only 2.0.1 has display messages (O01-O06)."""
+        del evse_id
+        return []
+
+    async def station_status(self) -> None:
+        """A connector's status changed: report the station as a whole if that changed its status, where
+        the version has such a status (1.6 connector 0); by default there is none."""
+        return None
+
     @abstractmethod
     async def authorize(self, token: str) -> TokenInfo: ...
 
@@ -149,10 +172,11 @@ class Dialect(ABC):
 
     @abstractmethod
     def transaction_updated(
-        self, c: Connector, trigger: str, *, with_token: bool = False
+        self, c: Connector, trigger: str, *, with_token: bool = False, remote_id: int | None = None
     ) -> Awaitable[TokenInfo | None] | None:
-        """Queue a report of what changed in a running transaction; None when the version has no
-        such message (1.6 reports charging states by StatusNotification only)."""
+        """Queue a report of what changed in a running transaction (with the token and the remote start id
+        that authorized it, when given); None when the version has no such message (1.6 reports charging
+        states by StatusNotification only)."""
 
     @abstractmethod
     def transaction_ended(
@@ -202,12 +226,13 @@ class Dialect(ABC):
         elif message == "StatusNotification":
             for one in targets:
                 await self.status(one, one.status())
-        elif message == "FirmwareStatusNotification":
-            # No firmware update is under way: Idle (1.6 section 7.25, 2.0.1 L01).
-            await self._send(self.calls.FirmwareStatusNotification(status="Idle"))
         else:
             return await self.send_version_trigger(message, targets)
         return True
+
+    async def reservation_ended(self, reservation_id: int, status: str) -> None:
+        """Tell the CSMS a reservation ended other than by its transaction (Expired, Removed); 1.6 has no message."""
+        del reservation_id, status
 
     @abstractmethod
     async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
@@ -287,4 +312,5 @@ def token_info(info: dict[str, Any], expiry_field: str) -> TokenInfo:
     expiry = datetime.fromisoformat(text) if text else None
     if expiry is not None and expiry.tzinfo is None:
         expiry = expiry.replace(tzinfo=UTC)  # OCPP times are UTC (1.6 section 3.4, 2.0.1 part 2 2.1.1)
-    return TokenInfo(str(info["status"]), expiry)
+    group = info.get("parentIdTag") or (info.get("groupIdToken") or {}).get("idToken")
+    return TokenInfo(str(info["status"]), expiry, group)

@@ -12,9 +12,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ocpplab_desktop.model.clock import Timer
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.connector import Connector
+from ocpplab_desktop.model.local_list import LocalList
 from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.model.reservations import Reservation, ReserveStatus
 from ocpplab_desktop.model.smart_charging import (
     Capacity,
     ChargingProfiles,
@@ -24,6 +27,7 @@ from ocpplab_desktop.model.smart_charging import (
     RateUnit,
     Verdict,
 )
+from ocpplab_desktop.protocol.file_transfers import FirmwarePort, LogPort
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,46 @@ class SmartChargingPort(Protocol):
         ...
 
 
+class ReservationsPort(Protocol):
+    """The station's reservations (engine/reservations.py), as the dialects' handlers use them."""
+
+    def reserve(self, reservation: Reservation) -> ReserveStatus:
+        """ReserveNow: keep the reservation if the connectors allow it, and say so."""
+        ...
+
+    def cancel(self, reservation_id: int) -> bool:
+        """CancelReservation: True if there was such a reservation."""
+        ...
+
+    def take(self, connector: Connector) -> int | None:
+        """A transaction starts at `connector`: the id of the reservation it ends, if any."""
+        ...
+
+    def utc_now(self) -> float:
+        """The station's clock in UTC seconds."""
+        ...
+
+
 class StationPort(Protocol):
     config: StationConfig
     connectors: list[Connector]
 
     @property
     def smart_charging(self) -> SmartChargingPort: ...
+
+    @property
+    def firmware(self) -> FirmwarePort: ...
+
+    @property
+    def log_uploads(self) -> LogPort: ...
+
+    @property
+    def reservations(self) -> ReservationsPort: ...
+
+    @property
+    def local_list(self) -> LocalList:
+        """The Local Authorization List (SendLocalList, GetLocalListVersion)."""
+        ...
 
     @property
     def online(self) -> bool:
@@ -122,6 +160,10 @@ class StationPort(Protocol):
         """Put a CALL in the outbox now, in order, and return the future of its answer."""
         ...
 
+    def call_every(self, interval_s: float, callback: Callable[[], None], first_delay_s: float | None = None) -> Timer:
+        """Run `callback` every `interval_s` simulated seconds (first after `first_delay_s`) until cancelled."""
+        ...
+
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` after the current CALL has been answered."""
         ...
@@ -143,12 +185,25 @@ class StationPort(Protocol):
 
     async def trigger(self, message: str, connector: Connector | None) -> None: ...
 
-    def availability_is_scheduled(self, connector: Connector | None) -> bool:
-        """Whether a ChangeAvailability would have to wait for a running transaction."""
+    def availability_is_scheduled(self, connector: Connector | None, operative: bool) -> bool:
+        """Whether a ChangeAvailability would have to wait (a running transaction, a status the table
+        does not leave for Unavailable); a status the connector is already in is never Scheduled."""
         ...
 
     def clear_auth_cache(self) -> bool:
         """Empty the authorization cache; False when the cache is disabled (nothing was cleared)."""
+        ...
+
+    def cost_updated(self, transaction_id: str, total_cost: float) -> None:
+        """The CSMS's running total cost of a transaction (2.0.1 I05 CostUpdated)."""
+        ...
+
+    def customer_data(self, token: str) -> list[str]:
+        """What the station keeps of a customer (their token): for a CustomerInformation report."""
+        ...
+
+    def forget_customer(self, token: str) -> bool:
+        """Clear what the station keeps of a customer (N10); True if there was anything."""
         ...
 
     def on_setting_changed(self, name: str, value: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ocpplab_desktop.csms.commands import CommandBuilder, CommandIds, NotForThisVersion, WireCall
+from ocpplab_desktop.csms.commands import CommandBuilder, CommandIds, ListedToken, NotForThisVersion, WireCall
 from ocpplab_desktop.csms.commands16 import Commands16
 from ocpplab_desktop.csms.commands201 import Commands201
 from ocpplab_desktop.csms.server import BUILDERS, COMMANDS, commands_for
@@ -38,6 +38,12 @@ PROFILE_201 = {
 }
 NO_CRITERIA: dict[str, Any] = {"profile_id": None, "purpose": None, "stack_level": None}
 
+EXPIRY = "2026-12-06T10:00:00Z"
+LISTED = [ListedToken("A", "Accepted", group="P"), ListedToken("B", None)]
+FW, LOGS, WHEN = "http://files.example/fw-2.0.bin", "http://files.example/logs/", "2030-01-01T00:00:00Z"
+NO_FIRMWARE_OPTIONS: dict[str, Any] = dict.fromkeys(
+    ("retries", "retry_interval", "request_id", "install_date", "signature", "signing_certificate")
+)
 CALLS_16: dict[str, tuple[Build, WireCall]] = {
     "remote_start": (
         lambda b: b.remote_start("TAG", connector_id=2, evse_id=None, token_type="Central"),
@@ -78,6 +84,42 @@ CALLS_16: dict[str, tuple[Build, WireCall]] = {
     "get_composite_schedule": (
         lambda b: b.get_composite_schedule(600, connector_id=None, evse_id=None, unit="W"),
         WireCall("GetCompositeSchedule", {"connectorId": 0, "duration": 600, "chargingRateUnit": "W"}),
+    ),
+    "reserve_now": (
+        lambda b: b.reserve_now(
+            4, "TAG", EXPIRY, connector_id=None, evse_id=None, group="P", connector_type=None, token_type="ISO14443"
+        ),
+        WireCall(
+            "ReserveNow",
+            {"connectorId": 0, "expiryDate": EXPIRY, "idTag": "TAG", "reservationId": 4, "parentIdTag": "P"},
+        ),
+    ),
+    "cancel_reservation": (
+        lambda b: b.cancel_reservation(4),
+        WireCall("CancelReservation", {"reservationId": 4}),
+    ),
+    "send_local_list": (
+        lambda b: b.send_local_list(2, LISTED, full=False, token_type="ISO14443"),
+        WireCall(
+            "SendLocalList",
+            {
+                "listVersion": 2,
+                "updateType": "Differential",
+                "localAuthorizationList": [
+                    {"idTag": "A", "idTagInfo": {"status": "Accepted", "parentIdTag": "P"}},
+                    {"idTag": "B"},
+                ],
+            },
+        ),
+    ),
+    "get_local_list_version": (lambda b: b.get_local_list_version(), WireCall("GetLocalListVersion", {})),
+    "update_firmware": (
+        lambda b: b.update_firmware(FW, WHEN, **NO_FIRMWARE_OPTIONS),
+        WireCall("UpdateFirmware", {"location": FW, "retrieveDate": WHEN}),
+    ),
+    "get_diagnostics": (
+        lambda b: b.get_diagnostics(LOGS, retries=2, retry_interval=30, start_time=None, stop_time=None),
+        WireCall("GetDiagnostics", {"location": LOGS, "retries": 2, "retryInterval": 30}),
     ),
 }
 CALLS_201: dict[str, tuple[Build, WireCall]] = {
@@ -131,6 +173,123 @@ CALLS_201: dict[str, tuple[Build, WireCall]] = {
             request_id=None, evse_id=None, purpose="TxProfile", stack_level=None, profile_ids=None
         ),
         WireCall("GetChargingProfiles", {"requestId": 1, "chargingProfile": {"chargingProfilePurpose": "TxProfile"}}),
+    ),
+    "reserve_now": (
+        lambda b: b.reserve_now(
+            4, "TAG", EXPIRY, connector_id=None, evse_id=1, group="P", connector_type="cType2", token_type="ISO14443"
+        ),
+        WireCall(
+            "ReserveNow",
+            {
+                "id": 4,
+                "expiryDateTime": EXPIRY,
+                "idToken": {"idToken": "TAG", "type": "ISO14443"},
+                "connectorType": "cType2",
+                "evseId": 1,
+                "groupIdToken": {"idToken": "P", "type": "Central"},
+            },
+        ),
+    ),
+    "cancel_reservation": (
+        lambda b: b.cancel_reservation(4),
+        WireCall("CancelReservation", {"reservationId": 4}),
+    ),
+    "send_local_list": (
+        lambda b: b.send_local_list(2, LISTED, full=True, token_type="ISO14443"),
+        WireCall(
+            "SendLocalList",
+            {
+                "versionNumber": 2,
+                "updateType": "Full",
+                "localAuthorizationList": [
+                    {
+                        "idToken": {"idToken": "A", "type": "ISO14443"},
+                        "idTokenInfo": {"status": "Accepted", "groupIdToken": {"idToken": "P", "type": "Central"}},
+                    },
+                    {"idToken": {"idToken": "B", "type": "ISO14443"}},
+                ],
+            },
+        ),
+    ),
+    "get_local_list_version": (lambda b: b.get_local_list_version(), WireCall("GetLocalListVersion", {})),
+    "update_firmware": (
+        lambda b: b.update_firmware(FW, WHEN, **{**NO_FIRMWARE_OPTIONS, "signature": "c2ln"}),
+        WireCall(
+            "UpdateFirmware",
+            {"requestId": 1, "firmware": {"location": FW, "retrieveDateTime": WHEN, "signature": "c2ln"}},
+        ),
+    ),
+    "get_log": (
+        lambda b: b.get_log(
+            LOGS, log_type="SecurityLog", request_id=5, retries=None, retry_interval=None, oldest=None, latest=None
+        ),
+        WireCall("GetLog", {"log": {"remoteLocation": LOGS}, "logType": "SecurityLog", "requestId": 5}),
+    ),
+}
+MONITOR = {**ITEM, "type": "Delta", "value": 1, "severity": 5}
+MESSAGE = {"id": 1, "priority": "NormalCycle", "message": {"format": "UTF8", "content": "Hi"}}
+NETWORK = {
+    "ocppVersion": "OCPP20",
+    "ocppTransport": "JSON",
+    "ocppCsmsUrl": "ws://csms.example/ocpp",
+    "messageTimeout": 30,
+    "securityProfile": 0,
+    "ocppInterface": "Wired0",
+}
+# The 2.0.1 services (csms/commands201_services.py): monitoring, display messages, E14, I05, N09, B09.
+CALLS_201 |= {
+    "set_variable_monitoring": (
+        lambda b: b.set_variable_monitoring([MONITOR]),
+        WireCall("SetVariableMonitoring", {"setMonitoringData": [MONITOR]}),
+    ),
+    "clear_variable_monitoring": (
+        lambda b: b.clear_variable_monitoring([3, 4]),
+        WireCall("ClearVariableMonitoring", {"id": [3, 4]}),
+    ),
+    "set_monitoring_base": (
+        lambda b: b.set_monitoring_base("FactoryDefault"),
+        WireCall("SetMonitoringBase", {"monitoringBase": "FactoryDefault"}),
+    ),
+    "set_monitoring_level": (
+        lambda b: b.set_monitoring_level(4),
+        WireCall("SetMonitoringLevel", {"severity": 4}),
+    ),
+    "get_monitoring_report": (
+        lambda b: b.get_monitoring_report(request_id=None, criteria=["DeltaMonitoring"], items=None),
+        WireCall("GetMonitoringReport", {"requestId": 1, "monitoringCriteria": ["DeltaMonitoring"]}),
+    ),
+    "set_display_message": (
+        lambda b: b.set_display_message(MESSAGE),
+        WireCall("SetDisplayMessage", {"message": MESSAGE}),
+    ),
+    "get_display_messages": (
+        lambda b: b.get_display_messages(request_id=7, ids=[1], priority=None, state="Idle"),
+        WireCall("GetDisplayMessages", {"requestId": 7, "id": [1], "state": "Idle"}),
+    ),
+    "clear_display_message": (
+        lambda b: b.clear_display_message(1),
+        WireCall("ClearDisplayMessage", {"id": 1}),
+    ),
+    "get_transaction_status": (
+        lambda b: b.get_transaction_status("tx-1"),
+        WireCall("GetTransactionStatus", {"transactionId": "tx-1"}),
+    ),
+    "cost_updated": (
+        lambda b: b.cost_updated(2.5, "tx-1"),
+        WireCall("CostUpdated", {"totalCost": 2.5, "transactionId": "tx-1"}),
+    ),
+    "customer_information": (
+        lambda b: b.customer_information(
+            request_id=None, report=True, clear=False, id_token="TAG", token_type="ISO14443", customer_identifier=None
+        ),
+        WireCall(
+            "CustomerInformation",
+            {"requestId": 1, "report": True, "clear": False, "idToken": {"idToken": "TAG", "type": "ISO14443"}},
+        ),
+    ),
+    "set_network_profile": (
+        lambda b: b.set_network_profile(1, NETWORK),
+        WireCall("SetNetworkProfile", {"configurationSlot": 1, "connectionData": NETWORK}),
     ),
 }
 CASES = {OcppVersion.V16: CALLS_16, OcppVersion.V201: CALLS_201}

@@ -160,7 +160,8 @@ async def test_unknown_action_from_csms_gets_not_implemented_and_unhandled_gets_
         await start_station(lab, "ac-22kw-wallbox", csms.url, "LIB-ERR")
         peer = csms.peers["LIB-ERR"]
         await peer._send('[2,"u-1","FlyToTheMoon",{}]')
-        await peer._send('[2,"u-2","GetDiagnostics",{"location":"ftp://x"}]')
+        # Certificate management (the 1.6 security extension) comes in a later issue: known, unsupported.
+        await peer._send('[2,"u-2","InstallCertificate",{"certificateType":"CentralSystemRootCertificate","certificate":"x"}]')
         await peer._send('[2,"u-3","ChangeConfiguration",{"key":"HeartbeatInterval"}]')
         await until(lambda: len([f for f in frames if f.message_type is MessageType.CALLERROR]) >= 3)
         errors = {f.unique_id: f.error_code for f in frames if f.message_type is MessageType.CALLERROR}

@@ -6,11 +6,12 @@ import gc
 import itertools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_harness import LabHarness, temporary_settings
 
 from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
@@ -146,3 +147,16 @@ def sample() -> Callable[..., MeterSample]:
         )
 
     return build
+
+
+@pytest.fixture
+def settings_dir(tmp_path: Path) -> Iterator[Path]:
+    """The window's QSettings in a folder of the test's own, so no test sees another's layout."""
+    with temporary_settings(tmp_path / "settings") as folder:
+        yield folder
+
+
+@pytest.fixture
+def in_lab(qapp: Any, qtbot: Any, tmp_path: Path, settings_dir: Path) -> LabHarness:
+    """Runs an async scenario against a fresh lab and its window: `in_lab(scenario)`."""
+    return LabHarness(qapp, qtbot, tmp_path)

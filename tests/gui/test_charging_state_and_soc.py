@@ -6,23 +6,12 @@ Runs the real window over a real lab (embedded CSMS on a free port, SQLite in tm
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
-from PySide6.QtWidgets import QApplication
+from lab_harness import LabHarness, add_registered, until
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
 from ocpplab_desktop.gui.connector_card import ConnectorCard
 from ocpplab_desktop.model.connector import UserAction
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path) -> Any:
-    with temporary_settings(tmp_path / "settings"):
-        yield LabHarness(qapp, qtbot, tmp_path)
 
 
 def first_card(window: MainWindow) -> ConnectorCard:

@@ -8,16 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import pytest
-from lab_harness import LabHarness, temporary_settings, until
+from lab_harness import LabHarness, until
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
@@ -40,17 +36,6 @@ steps:
   - pause: {}
   - expect_state: {connector: 1, state: Charging}
 """
-
-
-@pytest.fixture
-def settings_dir(tmp_path: Path) -> Iterator[Path]:
-    with temporary_settings(tmp_path / "settings") as folder:
-        yield folder
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path, settings_dir: Path) -> LabHarness:
-    return LabHarness(qapp, qtbot, tmp_path)
 
 
 def _write(tmp_path: Path) -> Path:

@@ -8,13 +8,11 @@ the wire did is read back from the message log, the station and the session's ev
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
+from lab_harness import LabHarness, add_registered, until
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
@@ -30,12 +28,6 @@ from ocpplab_desktop.protocol.faults import NOTE_PREFIX
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
 V16, V201 = "ac-22kw-wallbox", "ac-22kw-wallbox-v201"
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path) -> Iterator[LabHarness]:
-    with temporary_settings(tmp_path / "settings"):
-        yield LabHarness(qapp, qtbot, tmp_path)
 
 
 def faults_dock(window: MainWindow) -> FaultPanel:

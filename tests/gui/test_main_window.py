@@ -13,14 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import PySide6
 import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
+from lab_harness import LabHarness, add_registered, until
 from PySide6.QtCore import Qt, QTimer, qVersion
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -40,17 +40,6 @@ from ocpplab_desktop.store.store import Store
 TEMPLATE = "ac-22kw-wallbox"
 TEMPLATE_ID = "CP-AC22-0001"
 WAIT_S = 20.0
-
-
-@pytest.fixture
-def settings_dir(tmp_path: Path) -> Iterator[Path]:
-    with temporary_settings(tmp_path / "settings") as folder:
-        yield folder
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path, settings_dir: Path) -> LabHarness:
-    return LabHarness(qapp, qtbot, tmp_path)
 
 
 def tree_texts(window: MainWindow) -> list[tuple[str, str]]:

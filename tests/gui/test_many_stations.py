@@ -6,13 +6,8 @@ Runs the real window over a real lab (embedded CSMS on a free port, SQLite in tm
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-from lab_harness import LabHarness, temporary_settings, until
+from lab_harness import LabHarness, until
 from PySide6.QtCore import QModelIndex, QRect
-from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import window_layout
@@ -21,12 +16,6 @@ from ocpplab_desktop.gui.station_tree import EXPANDED_UP_TO
 from ocpplab_desktop.gui.template_dialog import TemplateDialog
 
 IDS = [f"CP-AC22-{number:04d}" for number in range(1, 6)]
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path) -> Any:
-    with temporary_settings(tmp_path / "settings"):
-        yield LabHarness(qapp, qtbot, tmp_path)
 
 
 async def add_five_with_the_dialog(lab: Lab, window: MainWindow) -> None:

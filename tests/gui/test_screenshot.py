@@ -8,15 +8,11 @@ The README's screenshot is made by this test:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
+from lab_harness import LabHarness, add_registered, until
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
@@ -28,12 +24,6 @@ SAMPLES_SHOWN = 1200
 """Meter samples (one per simulated second): 20 minutes, into the DC taper, before the car is full at 80 %."""
 FAST = 500.0
 """Simulated seconds per real second while the graphs fill (more than the toolbar offers, to keep the test short)."""
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path) -> Iterator[LabHarness]:
-    with temporary_settings(tmp_path / "settings"):
-        yield LabHarness(qapp, qtbot, tmp_path)
 
 
 def distinct_colours(image: QImage) -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_harness import LabHarness, temporary_settings
+from lab_harness import LabHarness
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.cli import main
 from ocpplab_desktop.engine.lab import Lab
@@ -23,17 +21,6 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("viewer") / "session.db"
     assert main(["run", "local-session-16", "--db", str(db), "--speed", "500"]) == 0
     return db
-
-
-@pytest.fixture
-def settings_dir(tmp_path: Path) -> Iterator[Path]:
-    with temporary_settings(tmp_path / "settings") as folder:
-        yield folder
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path, settings_dir: Path) -> LabHarness:
-    return LabHarness(qapp, qtbot, tmp_path)
 
 
 def test_the_viewers_graph_spans_the_whole_session_below_the_log(recorded: Path, qtbot: Any) -> None:

@@ -8,13 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
-from PySide6.QtWidgets import QApplication
+from lab_harness import LabHarness, add_registered, until
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
@@ -25,17 +20,6 @@ from ocpplab_desktop.store.rows import iso_utc
 from ocpplab_desktop.store.status import RecordingStatus
 
 TEMPLATE = "ac-22kw-wallbox"
-
-
-@pytest.fixture
-def settings_dir(tmp_path: Path) -> Iterator[Path]:
-    with temporary_settings(tmp_path / "settings") as folder:
-        yield folder
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path, settings_dir: Path) -> LabHarness:
-    return LabHarness(qapp, qtbot, tmp_path)
 
 
 def test_the_dock_says_while_recording_fails_and_why_and_nothing_is_lost(in_lab: LabHarness) -> None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-from lab_harness import LabHarness, temporary_settings, until
-from PySide6.QtWidgets import QApplication
+from lab_harness import LabHarness, until
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import trace_import
@@ -21,17 +17,6 @@ this line is not a frame
 2026-11-30T10:00:01.000Z [2,"s1","StartTransaction",{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"X"}]
 2026-11-30T10:00:01.040Z [3,"s1",{"idTagInfo":{"status":"Accepted"},"transactionId":7}]
 """
-
-
-@pytest.fixture
-def settings_dir(tmp_path: Path) -> Iterator[Path]:
-    with temporary_settings(tmp_path / "settings") as folder:
-        yield folder
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path, settings_dir: Path) -> LabHarness:
-    return LabHarness(qapp, qtbot, tmp_path)
 
 
 def test_a_plain_log_is_imported_from_the_session_menu_with_what_was_inferred(

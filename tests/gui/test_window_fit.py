@@ -6,13 +6,10 @@ Runs the real window over a real lab (embedded CSMS on a free port, SQLite in tm
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
+from lab_harness import LabHarness, add_registered, until
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import window_layout
@@ -21,12 +18,6 @@ from ocpplab_desktop.model.connector import UserAction
 
 LAPTOP = QRect(0, 0, 1280, 720)
 DESKTOP = QRect(0, 0, 1920, 1080)
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path) -> Any:
-    with temporary_settings(tmp_path / "settings"):
-        yield LabHarness(qapp, qtbot, tmp_path)
 
 
 def fitted(window: MainWindow, screen: QRect) -> None:

@@ -7,24 +7,15 @@ same way as test_main_window.py; every wait is bounded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
-from lab_harness import LabHarness, add_registered, temporary_settings, until
+from lab_harness import LabHarness, add_registered, until
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
 from ocpplab_desktop.gui.builder import StationBuilderDialog
 from ocpplab_desktop.gui.connector_card import ConnectorCard
 from ocpplab_desktop.model.connector import UserAction
-
-
-@pytest.fixture
-def in_lab(qapp: QApplication, qtbot: Any, tmp_path: Path) -> Any:
-    with temporary_settings(tmp_path / "settings"):
-        yield LabHarness(qapp, qtbot, tmp_path)
 
 
 def logged_actions(window: MainWindow) -> list[str | None]:

@@ -49,10 +49,15 @@ def test_defaults_come_from_the_station_config() -> None:
 def test_only_the_profiles_the_station_implements_are_reported_and_have_keys() -> None:
     keys = ConfigurationKeys16(TWO_EVSES)
 
-    assert keys.get_list("SupportedFeatureProfiles") == ["Core", "SmartCharging", "RemoteTrigger"]
+    assert keys.get_list("SupportedFeatureProfiles") == list(SUPPORTED_PROFILES)
+    assert {"Core", "LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger"} <= set(
+        SUPPORTED_PROFILES
+    )
     entries, unknown = keys.get(["LocalAuthListEnabled", "ReserveConnectorZeroSupported"])
-    assert entries == [] and len(unknown) == 2, "keys of profiles it does not support are unknown to it"
-    assert keys.change("LocalAuthListEnabled", "false") == "NotSupported"
+    assert [e["key"] for e in entries] == ["LocalAuthListEnabled", "ReserveConnectorZeroSupported"]
+    assert unknown == []
+    assert keys.change("LocalAuthListEnabled", "false") == "Accepted"
+    assert keys.change("ReserveConnectorZeroSupported", "true") == "Rejected", "9.3: read-only"
 
 
 def test_the_smart_charging_keys_of_section_9_4_are_read_only_and_name_the_stations_capacity() -> None:

@@ -519,14 +519,16 @@ def test_empty_report_needs_no_message_and_chunks_must_hold_something() -> None:
 
 
 @pytest.mark.parametrize("controller", ["LocalAuthListCtrlr", "ReservationCtrlr"])
-def test_functions_the_station_does_not_simulate_are_reported_unavailable_and_cannot_be_enabled(
+def test_local_lists_and_reservations_are_available_and_can_be_switched_off(
     model: DeviceModel, controller: str
 ) -> None:
-    assert model.get_value(controller, "Available") == "false"
+    assert model.get_value(controller, "Available") == "true"
+    assert model.get_value(controller, "Enabled") == "true"
+    [result] = set_(model, ask(controller, "Enabled", value="false"))
+    assert result["attributeStatus"] == "Accepted"
     assert model.get_value(controller, "Enabled") == "false"
-    [result] = set_(model, ask(controller, "Enabled", value="true"))
-    assert result["attributeStatus"] == "Rejected"
-    assert model.get_value(controller, "Enabled") == "false"
+    [refused] = set_(model, ask(controller, "Available", value="false"))
+    assert refused["attributeStatus"] == "Rejected", "Available is read-only"
 
 
 def test_smart_charging_is_available_with_the_capacity_of_the_1_6_keys(model: DeviceModel) -> None:
