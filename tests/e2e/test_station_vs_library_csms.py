@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -161,7 +162,8 @@ async def test_unknown_action_from_csms_gets_not_implemented_and_unhandled_gets_
         peer = csms.peers["LIB-ERR"]
         await peer._send('[2,"u-1","FlyToTheMoon",{}]')
         # Certificate management (the 1.6 security extension) comes in a later issue: known, unsupported.
-        await peer._send('[2,"u-2","InstallCertificate",{"certificateType":"CentralSystemRootCertificate","certificate":"x"}]')
+        install = {"certificateType": "CentralSystemRootCertificate", "certificate": "x"}
+        await peer._send(json.dumps([2, "u-2", "InstallCertificate", install]))
         await peer._send('[2,"u-3","ChangeConfiguration",{"key":"HeartbeatInterval"}]')
         await until(lambda: len([f for f in frames if f.message_type is MessageType.CALLERROR]) >= 3)
         errors = {f.unique_id: f.error_code for f in frames if f.message_type is MessageType.CALLERROR}
