@@ -17,6 +17,7 @@ from enum import Enum
 from types import ModuleType
 from typing import Any, ClassVar, NamedTuple
 
+from ocpplab_desktop.csms.commands201_publish import PublishCommands201
 from ocpplab_desktop.csms.commands201_services import ServiceCommands201
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol.codec import to_wire
@@ -61,7 +62,7 @@ class Command:
     actions: dict[OcppVersion, str]
 
 
-class CommandBuilder(ServiceCommands201, ABC):
+class CommandBuilder(ServiceCommands201, PublishCommands201, ABC):
     """The CALLs of one OCPP version for the operator commands, addressed to one station.
 
     Commands both versions have are abstract; a command only one version has is refused here

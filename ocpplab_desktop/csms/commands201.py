@@ -55,6 +55,9 @@ class Commands201(CommandBuilder):
         "cost_updated": Action.cost_updated,
         "customer_information": Action.customer_information,
         "set_network_profile": Action.set_network_profile,
+        # commands201_publish.py
+        "publish_firmware": Action.publish_firmware,
+        "unpublish_firmware": Action.unpublish_firmware,
     }
 
     def _evse(self, connector_id: int | None, evse_id: int | None) -> dict[str, int] | None:

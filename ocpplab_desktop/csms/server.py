@@ -52,6 +52,7 @@ from ocpplab_desktop.csms.handlers import Clock, CsmsHandlers, csms_event, wall_
 from ocpplab_desktop.csms.handlers16 import CsmsHandlers16
 from ocpplab_desktop.csms.handlers201 import CsmsHandlers201
 from ocpplab_desktop.csms.policy import CsmsPolicy
+from ocpplab_desktop.csms.publish_commands import PublishCommands
 from ocpplab_desktop.csms.service_commands import ServiceCommands
 from ocpplab_desktop.csms.state import CsmsEvent, StationState
 from ocpplab_desktop.model.config import OcppVersion
@@ -153,7 +154,7 @@ class _Link:
     commands: CommandBuilder
 
 
-class MockCsms(FileCommands, ServiceCommands):
+class MockCsms(FileCommands, ServiceCommands, PublishCommands):
     """A CSMS for the lab: answers every station message by `policy`, keeps `stations`, sends commands."""
 
     def __init__(

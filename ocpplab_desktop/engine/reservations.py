@@ -88,6 +88,16 @@ class Reservations:
         self._refresh()
         return reservation_id
 
+    def holding(self, c: Connector) -> Reservation | None:
+        """The reservation `c` shows Reserved for: its place's own, or an unspecified one keeping it free."""
+        if c.reserved_for is None:
+            return None
+        own = self.book.at(self.place_of(c))
+        if own:
+            return own[0]
+        unspecified = sorted((r for r in self.book.by_id.values() if r.place is None), key=lambda r: r.id)
+        return next((r for r in unspecified if r.token == c.reserved_for and r.fits(c)), None)
+
     def place_of_label(self, place: int) -> str:
         c = next(c for c in self.station.connectors if self.place_of(c) == place)
         return self.station.dialect.connector_label(c)

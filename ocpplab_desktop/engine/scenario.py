@@ -46,6 +46,7 @@ from ocpplab_desktop.engine.scenario_schema import (
     DataTransferArgs,
     ExpectFrameArgs,
     ExpectStateArgs,
+    ExternalLimitArgs,
     FaultArgs,
     FrameMatch,
     InjectArgs,
@@ -64,6 +65,7 @@ from ocpplab_desktop.engine.scenario_schema import (
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.connector import Refused, UserAction
 from ocpplab_desktop.model.events import ScenarioProgress, StationEvent
+from ocpplab_desktop.model.external_limits import BadLimit
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
@@ -374,6 +376,27 @@ class ScenarioRunner:
             return await faults.inject(self.lab, self.station.id, args.spec())
         except faults.FaultError as exc:
             raise StepFailed(str(exc)) from exc
+
+    async def _step_external_limit(self, args: ExternalLimitArgs) -> str:
+        assert self.station is not None
+        limits = self.station.external_limits
+        if args.clear:
+            cleared = limits.clear(args.evse)
+            return f"external limit on {args.evse or 'the station'} {'cleared' if cleared else 'was not set'}"
+        try:
+            limits.set(
+                args.limit,
+                args.unit,
+                target=args.evse,
+                source=args.source,
+                periods=args.periods,
+                duration_s=args.duration,
+                grid_critical=args.grid_critical,
+            )
+        except BadLimit as exc:
+            raise StepFailed(str(exc), fatal=True) from exc
+        what = f"{args.limit:g} {args.unit}" if args.limit is not None else f"a schedule in {args.unit}"
+        return f"external limit of {what} from {args.source} on {args.evse or 'the station'}"
 
     async def _step_clear_faults(self, args: ClearFaultsArgs) -> str:
         assert self.station is not None

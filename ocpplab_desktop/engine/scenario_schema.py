@@ -46,7 +46,9 @@ from ocpplab_desktop.model.document import (
     read_yaml,
     say,
 )
+from ocpplab_desktop.model.external_limits import LimitSource
 from ocpplab_desktop.model.faults import FAULTS
+from ocpplab_desktop.model.smart_charging import RateUnit
 from ocpplab_desktop.model.template_schema import Id, TemplateSchema
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.errors import ERROR_CODES as RPC_ERROR_CODES
@@ -240,6 +242,27 @@ class InjectArgs(Schema):
         return FaultSpec(**self.model_dump())
 
 
+class ExternalLimitArgs(Schema):
+    """`external_limit:` a limit an EMS or grid operator sets (engine/external_limits.py) on the station
+    (`evse` 0) or one EVSE (1.6: connector): `limit` in `unit`, or `periods` of [seconds, limit];
+    `clear: true` lifts it."""
+
+    limit: Annotated[float, Field(ge=0), number("a limit of 0 or more")] | None = None
+    unit: Annotated[str, one_of(RateUnit)] = "W"
+    evse: Annotated[int, Field(ge=0), number("an EVSE number (0: the station)", whole=True)] = 0
+    source: Annotated[str, one_of(LimitSource)] = "EMS"
+    grid_critical: bool | None = None
+    periods: list[tuple[int, Annotated[float, Field(ge=0)]]] | None = None
+    duration: Annotated[int, Field(gt=0), number("a whole number of seconds", whole=True)] | None = None
+    clear: bool = False
+
+    @model_validator(mode="after")
+    def _something(self) -> ExternalLimitArgs:
+        if not self.clear and self.limit is None and not self.periods:
+            raise PydanticCustomError("external_limit", "give a limit, periods, or clear: true")
+        return self
+
+
 class ClearFaultsArgs(Schema):
     side: Annotated[str, one_of(FAULT_SIDES)] | None = None
 
@@ -292,6 +315,7 @@ STEP_KINDS: dict[str, StepKind] = {
     "pause": StepKind(PauseArgs, "prompt"),
     "inject": StepKind(InjectArgs, "kind"),
     "clear_faults": StepKind(ClearFaultsArgs),
+    "external_limit": StepKind(ExternalLimitArgs, "limit"),
 }
 
 # The scenario runner fills these in when a step leaves them out.

@@ -7,6 +7,8 @@
 * `Metering` (metering.py): the meters on the simulated clock and the timers that sample them;
 * `SmartCharging` (smart_charging.py): the charging profiles and the limits they put on the meters;
 * `FirmwareUpdates` (firmware.py), `LogUploads` (log_upload.py): UpdateFirmware, GetDiagnostics/GetLog;
+* `FirmwarePublishing` (firmware_publishing.py): a Local Controller's PublishFirmware/UnpublishFirmware;
+* `ExternalLimits` (external_limits.py): limits an EMS or grid operator sets, beside the CSMS's profiles;
 * `Reservations` (reservations.py): ReserveNow/CancelReservation, expiry, who may start where;
 * `Operations` (operations.py): the follow-up of CSMS-initiated CALLs;
 * `UserActions` (user_actions.py): what a person at the station does.
@@ -28,7 +30,9 @@ from functools import partial
 from typing import Any
 
 from ocpplab_desktop.engine.authorization import OFFLINE, Authorizer
+from ocpplab_desktop.engine.external_limits import ExternalLimits
 from ocpplab_desktop.engine.firmware import FirmwareUpdates
+from ocpplab_desktop.engine.firmware_publishing import FirmwarePublishing
 from ocpplab_desktop.engine.link import Backoff, Link, Transport, WebSocketTransport
 from ocpplab_desktop.engine.log_upload import FrameSource, LogUploads
 from ocpplab_desktop.engine.metering import Metering
@@ -138,6 +142,8 @@ class Station:
         self.reservations = Reservations(self, self.dialect.charging_target)
         self.firmware = FirmwareUpdates(self)
         self.log_uploads = LogUploads(self, self.options.session_frames)
+        self.firmware_publishing = FirmwarePublishing(self)
+        self.external_limits = ExternalLimits(self)
         self.outbox = Outbox(self, self.options.journal)
         self._restored = False
         self.link = Link(self, self.options.transport, self.options.backoff)
@@ -241,6 +247,7 @@ class Station:
         self.reservations.stop()
         await self.firmware.stop()
         await self.log_uploads.stop()
+        await self.firmware_publishing.stop()
         await self.link.close()
         if self._run_task is not None:
             self._run_task.cancel()
@@ -467,6 +474,10 @@ class Station:
     def total_cost(self, c: Connector) -> float | None:
         """The latest total cost the CSMS sent for the connector's running transaction."""
         return self.costs.get(c.tx_id) if c.tx_id is not None else None
+
+    def cost_currency(self) -> str | None:
+        """The currency of those costs, where the station has one configured (2.0.1 TariffCostCtrlr.Currency)."""
+        return self.dialect.cost_currency()
 
     def shown_messages(self, evse_id: int | None = None) -> list[DisplayMessage]:
         """The display messages the display of `evse_id` (None: the station's) shows now, most urgent first."""

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
+from ocpplab_desktop.gui.card_notices import DisplayMessageLabel, format_cost, reservation_text
 from ocpplab_desktop.gui.formatting import format_kw
 from ocpplab_desktop.gui.state_diagram import StateDiagram
 from ocpplab_desktop.model.config import CurrentType
@@ -106,6 +107,8 @@ class ConnectorCard(QFrame):
         self.power = QLabel()
         self.energy = QLabel()
         self.soc = QLabel()
+        self.cost = QLabel()
+        self.cost.setToolTip("The total cost of the running transaction, as the CSMS last sent it (2.0.1 CostUpdated)")
         self.transaction = QLabel()
         self.token_edit = QLineEdit(DEFAULT_TOKEN)
         self.token_edit.setToolTip("The id token presented at the reader (1.6 idTag, 2.0.1 idToken)")
@@ -148,11 +151,24 @@ class ConnectorCard(QFrame):
         )
         self.charging_label.hide()
         self._shown_charging: str | None = None
+        # Who a Reserved connector waits for, beside the state (a reserved connector has no charging state).
+        self.reservation_label = QLabel()
+        self.reservation_label.setObjectName("reservationLabel")
+        reserved = palette.state_colour("Reserved").name()
+        self.reservation_label.setStyleSheet(f"QLabel#reservationLabel {{ color: {reserved}; font-weight: 600; }}")
+        self.reservation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reservation_label.hide()
+        self.display = DisplayMessageLabel(f"EVSE {connector.evse_id}'s display")
         self._state_box = QWidget()
-        state_row = QHBoxLayout(self._state_box)
-        state_row.setContentsMargins(0, 0, 0, 0)
+        state_column = QVBoxLayout(self._state_box)
+        state_column.setContentsMargins(0, 0, 0, 0)
+        state_column.setSpacing(6)
+        state_row = QHBoxLayout()
         state_row.addWidget(self.state_label, 3)
         state_row.addWidget(self.charging_label, 2)
+        state_row.addWidget(self.reservation_label, 2)
+        state_column.addLayout(state_row)
+        state_column.addWidget(self.display)
         self._readings_box = QWidget()
         self._readings_box.setLayout(self._readings(dc=connector.config.current_type is CurrentType.DC))
         self._controls_box = QWidget()
@@ -233,7 +249,7 @@ class ConnectorCard(QFrame):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(2)
         font = self._bold(1.2)
-        columns = [("Power", self.power), ("Energy", self.energy), ("SoC", self.soc)]
+        columns = [("Power", self.power), ("Energy", self.energy), ("SoC", self.soc), ("Cost", self.cost)]
         for column, (name, value) in enumerate(columns):
             caption = _caption(name)
             value.setFont(font)
@@ -241,10 +257,13 @@ class ConnectorCard(QFrame):
             grid.addWidget(caption, 0, column)
             grid.addWidget(value, 1, column)
             shown = dc or value is not self.soc  # an AC EV reports no state of charge
+            if value is self.cost:
+                self._cost_caption, shown = caption, False  # shown once the CSMS sends a cost
             grid.setColumnStretch(column, 1 if shown else 0)
             if not shown:
                 caption.hide()
                 value.hide()
+        self._readings_grid = grid
         # A row of its own: a 2.0.1 transaction id is a 36-character UUID.
         transaction = QHBoxLayout()
         transaction.setSpacing(8)
@@ -305,6 +324,7 @@ class ConnectorCard(QFrame):
         self.energy.setText(f"{reading.energy_wh / 1000:.3f} kWh")
         self.soc.setText("—" if reading.soc is None else f"{reading.soc:.0f} %")
         self.transaction.setText(c.tx_id or "—")
+        self._show_notices(c)
         forced = self.force_box.isChecked()
         for action, button in self._buttons.items():
             rule = c.refusal(action)
@@ -324,6 +344,25 @@ class ConnectorCard(QFrame):
                 button.setEnabled(enabled)
                 button.setToolTip(tooltip)
                 button.setStyleSheet(f"QPushButton {{ color: {palette.WARNING}; }}" if warn else "")
+
+    def _show_notices(self, c: Connector) -> None:
+        """What the CSMS put here: the EVSE's display messages, the transaction's cost, the reservation."""
+        station = self._station
+        self.display.show_messages([m for m in station.shown_messages(c.evse_id) if m.evse_id == c.evse_id])
+        total = station.total_cost(c)
+        if (total is None) != self.cost.isHidden():
+            for widget in (self._cost_caption, self.cost):
+                widget.setVisible(total is not None)
+            self._readings_grid.setColumnStretch(3, 0 if total is None else 1)
+        if total is not None:
+            self.cost.setText(format_cost(total, station.cost_currency()))
+        reservation = station.reservations.holding(c)
+        self.reservation_label.setVisible(reservation is not None)
+        if reservation is not None:
+            place = station.dialect.connector_label(c)
+            text, tooltip = reservation_text(reservation, station.reservations.utc_now(), place)
+            self.reservation_label.setText(text)
+            self.reservation_label.setToolTip(tooltip)
 
     def _show_charging_state(self, charging: str | None) -> None:
         """The transaction's charging state beside the connector status, where the version reports one."""

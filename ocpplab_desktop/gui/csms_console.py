@@ -6,8 +6,10 @@ official request schema (`schema_form`), with a raw JSON tab, and sent with `Moc
 a dedicated form stands in where it adds something (`DEDICATED_FORMS`: the charging-profile
 editor, the remote stop that offers the running transactions). Every command runs as a task
 of the console's `TaskSet`; its answer, or what went wrong, is shown beside the form (a
-GetCompositeSchedule answer also as a plot) and kept in a short history. The words of the
-table and of the outcomes are in `csms.console_text`.
+GetCompositeSchedule answer also as a plot) and kept in a short history, with the files stations
+uploaded to the CSMS's file service. UpdateFirmware, GetDiagnostics and GetLog start from that
+service's URLs, and a firmware picker serves an image from disk (`console_files`). The station table
+is `csms_stations`; the words of the table and of the outcomes are in `csms.console_text`.
 """
 
 from __future__ import annotations
@@ -17,23 +19,28 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from enum import IntEnum
 from typing import Any
 
 import shiboken6
 from ocpp.v16.enums import RegistrationStatus
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QSignalBlocker,
     Qt,
     QTimer,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QHideEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -58,19 +65,26 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.csms.console_text import (
     EXPECTED_FAILURES,
-    NONE,
     HistoryEntry,
-    StationRow,
     command_label,
     describe_arguments,
-    station_row,
 )
+from ocpplab_desktop.csms.files import Upload
 from ocpplab_desktop.csms.server import BUILDERS, MockCsms
 from ocpplab_desktop.csms.state import StationState
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.bridge import spawn_soon
+from ocpplab_desktop.gui.console_files import (
+    LOCATIONS,
+    UPDATE_FIRMWARE,
+    FirmwarePicker,
+    service_defaults,
+    upload_line,
+    upload_preview,
+)
 from ocpplab_desktop.gui.console_forms import CommandForm, InputProblem, RemoteStopForm, split_list
+from ocpplab_desktop.gui.csms_stations import CsmsStationModel
 from ocpplab_desktop.gui.profile_editor import ProfileEditor, SchedulePlot, composite_steps
 from ocpplab_desktop.gui.schema_form import SchemaForm
 from ocpplab_desktop.model.config import OcppVersion
@@ -98,107 +112,6 @@ NO_CSMS_TEXT = (
 )
 
 
-# --- the station table ------------------------------------------------------------------------
-class Column(IntEnum):
-    STATION = 0
-    VERSION = 1
-    CONNECTED = 2
-    REGISTRATION = 3
-    HEARTBEAT = 4
-    CONNECTORS = 5
-    TRANSACTIONS = 6
-
-
-HEADERS = ("Station", "OCPP", "Connected", "Registration", "Last heartbeat", "Connectors", "Transactions")
-
-
-_REGISTRATION_COLOURS = {
-    RegistrationStatus.accepted: palette.SUCCESS,
-    RegistrationStatus.pending: palette.WARNING,
-    RegistrationStatus.rejected: palette.ERROR,
-}
-
-
-class CsmsStationModel(QAbstractTableModel):
-    """The stations the CSMS knows, one row each, sorted by id; `update` re-reads them."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[StationRow] = []
-
-    def update(self, states: Iterable[StationState]) -> None:
-        """Show `states`; a new or gone station resets the model, a changed one emits dataChanged."""
-        rows = sorted((station_row(s) for s in states), key=lambda r: r.station_id)
-        if [r.station_id for r in rows] != [r.station_id for r in self._rows]:
-            self.beginResetModel()
-            self._rows = rows
-            self.endResetModel()
-            return
-        old, self._rows = self._rows, rows
-        for number, (before, after) in enumerate(zip(old, rows, strict=True)):
-            if before != after:
-                self.dataChanged.emit(self.index(number, 0), self.index(number, len(Column) - 1))
-
-    def row(self, number: int) -> StationRow:
-        return self._rows[number]
-
-    def row_of(self, station_id: str) -> int | None:
-        return next((n for n, r in enumerate(self._rows) if r.station_id == station_id), None)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column is Column.CONNECTORS:
-            return row.connector_details or None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._colour(row, column)
-        return None
-
-    @staticmethod
-    def _text(row: StationRow, column: Column) -> str:
-        if column is Column.STATION:
-            return row.station_id
-        if column is Column.VERSION:
-            return row.version.value
-        if column is Column.CONNECTED:
-            return "yes" if row.connected else "no"
-        if column is Column.REGISTRATION:
-            return row.registration or NONE
-        if column is Column.HEARTBEAT:
-            return row.last_heartbeat
-        if column is Column.CONNECTORS:
-            return row.connectors
-        return row.transactions
-
-    @staticmethod
-    def _colour(row: StationRow, column: Column) -> QColor | None:
-        if not row.connected:
-            return QColor(palette.UNKNOWN_STATE)  # what the CSMS last heard, not what is true now
-        if column is Column.CONNECTED:
-            return QColor(palette.SUCCESS)
-        if column is Column.REGISTRATION and row.registration in _REGISTRATION_COLOURS:
-            return QColor(_REGISTRATION_COLOURS[RegistrationStatus(row.registration)])
-        return None
-
-
 # --- the console -----------------------------------------------------------------------------
 class CsmsConsole(QWidget):
     """The CSMS dock: stations table, version-aware command forms with answers and history, policy editor.
@@ -217,6 +130,7 @@ class CsmsConsole(QWidget):
         self._followed: str | None = None  # the station chosen in the window or here, selected once the CSMS knows it
         self._version: OcppVersion | None = None
         self._latest: HistoryEntry | None = None
+        self._uploads_shown = 0  # of the file service's uploads, how many are in the history
         self._tasks = TaskSet("CSMS console")
         self._selecting = False
         self.outcome_ok: bool | None = None  # how the outcome line reads: success, failure, or neutral
@@ -293,6 +207,10 @@ class CsmsConsole(QWidget):
         self.command.currentIndexChanged.connect(self._command_changed)
         self.forms: dict[tuple[OcppVersion, str], CommandForm | SchemaForm] = {}  # built when first chosen
         self.form_stack = QStackedWidget()
+        self.firmware_picker = FirmwarePicker()
+        self.firmware_picker.chosen.connect(self._firmware_chosen)
+        self.firmware_picker.problem.connect(lambda text: self._show_outcome(text, ok=False))
+        self.firmware_picker.hide()  # shown with the UpdateFirmware form
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self.send)
         send_row = QHBoxLayout()
@@ -300,6 +218,7 @@ class CsmsConsole(QWidget):
         send_row.addWidget(self.send_button)
         left = QVBoxLayout(self.command_box)
         left.addWidget(self.command)
+        left.addWidget(self.firmware_picker)
         left.addWidget(self.form_stack)
         left.addLayout(send_row)
         left.addStretch(1)
@@ -335,7 +254,15 @@ class CsmsConsole(QWidget):
         self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.history.setToolTip("Commands sent from this console, newest first; select one to see its answer")
         self.history.currentItemChanged.connect(self._history_selected)
-        QVBoxLayout(history_box).addWidget(self.history)
+        self.open_uploads = QPushButton("Open uploads folder")
+        self.open_uploads.setToolTip("Where the mock CSMS keeps the diagnostics and logs stations upload")
+        self.open_uploads.clicked.connect(self.open_uploads_folder)
+        uploads_row = QHBoxLayout()
+        uploads_row.addStretch(1)
+        uploads_row.addWidget(self.open_uploads)
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history)
+        history_layout.addLayout(uploads_row)
 
         policy_box = QGroupBox("CSMS policy")
         self.boot_status = QComboBox()
@@ -394,7 +321,9 @@ class CsmsConsole(QWidget):
         self.pages.setCurrentWidget(self.console)
         if csms is not self._csms:
             self._csms = csms
+            self._uploads_shown = 0
             self.address.setText(self.address_text())
+        self._show_uploads(csms)
         self._selecting = True
         try:
             self.model.update(csms.stations.values())
@@ -450,7 +379,7 @@ class CsmsConsole(QWidget):
             self.command_box.setTitle(f"Command to {state.station_id} (OCPP {state.version.value})")
         for (version, _action), form in self.forms.items():
             if version is state.version:
-                form.show_station(state)
+                self._offer(form, state)
 
     def _offer_commands(self, version: OcppVersion) -> None:
         """Fill the combo with the version's actions only, keeping the chosen one when it applies."""
@@ -470,6 +399,7 @@ class CsmsConsole(QWidget):
         action = self.command.currentData()
         if action is not None and self._version is not None:
             self.form_stack.setCurrentWidget(self.form_for(self._version, action))
+        self.firmware_picker.setVisible(action == UPDATE_FIRMWARE)
 
     def form_for(self, version: OcppVersion, action: str) -> CommandForm | SchemaForm:
         """The form of `action` for stations of `version`, built the first time it is asked for."""
@@ -482,8 +412,36 @@ class CsmsConsole(QWidget):
             self.form_stack.addWidget(form)
             state = self._csms.stations.get(self._station_id or "") if self._csms is not None else None
             if state is not None and state.version is version:
-                form.show_station(state)
+                self._offer(form, state)
         return form
+
+    def _offer(self, form: CommandForm | SchemaForm, state: StationState) -> None:
+        """Adapt `form` to the station; a schema's form also gets the file service's URLs and the station's time."""
+        csms = self._csms
+        if not isinstance(form, SchemaForm) or csms is None:
+            form.show_station(state)
+            return
+        form.show_station(state, service_defaults(csms, form.action, state.station_id, self._now(state.station_id)))
+        if form.action == UPDATE_FIRMWARE:
+            self.firmware_picker.show_service(csms, state.station_id)
+
+    def _now(self, station_id: str) -> str:
+        """Now on the station's simulated clock (its own, a clock fault included) where it is a lab station."""
+        station = self.lab.stations.get(station_id)
+        return station.now_iso() if station is not None else self.lab.clock.isoformat_z()
+
+    def _firmware_chosen(self, url: str) -> None:
+        """The picker chose an image: its URL becomes the UpdateFirmware form's location."""
+        if self._version is None:
+            return
+        form = self.form_for(self._version, UPDATE_FIRMWARE)
+        if not isinstance(form, SchemaForm):
+            return
+        form.tabs.setCurrentIndex(0)  # the form's fields, which the JSON tab's payload fills first
+        for path in LOCATIONS[UPDATE_FIRMWARE]:
+            editor = form.editor(path)
+            if editor is not None:
+                editor.set_value(url)
 
     def choose_command(self, action: str) -> CommandForm | SchemaForm:
         """Choose `action` in the combo (it must be offered to the selected station); its form."""
@@ -528,9 +486,7 @@ class CsmsConsole(QWidget):
         entry = HistoryEntry(station_id, label, describe_arguments(arguments), time.time())
         item = QListWidgetItem(entry.line())
         item.setData(Qt.ItemDataRole.UserRole, entry)
-        self.history.insertItem(0, item)
-        while self.history.count() > HISTORY_LIMIT:
-            self.history.takeItem(self.history.count() - 1)
+        self._add_history_item(item)
         self._latest = entry
         self.answer.clear()
         self._show_outcome(entry.sent_text(), ok=None)
@@ -572,8 +528,34 @@ class CsmsConsole(QWidget):
         self.schedule_plot.setVisible(steps is not None)
 
     def _history_selected(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
-        if current is not None:
-            self._show_entry(current.data(Qt.ItemDataRole.UserRole))
+        if current is None:
+            return
+        shown = current.data(Qt.ItemDataRole.UserRole)
+        if isinstance(shown, Upload):
+            outcome, preview = upload_preview(shown)
+            self.answer.setPlainText(preview)
+            self._show_outcome(outcome, ok=True)
+            self.schedule_plot.hide()
+        else:
+            self._show_entry(shown)
+
+    def _show_uploads(self, csms: MockCsms) -> None:
+        """Every upload the file service received since the last look, as a line of the history."""
+        for upload in csms.files.uploads[self._uploads_shown :]:
+            item = QListWidgetItem(upload_line(upload))
+            item.setData(Qt.ItemDataRole.UserRole, upload)
+            item.setToolTip(f"{upload_line(upload)}\nSelect it to see how it begins")
+            self._add_history_item(item)
+        self._uploads_shown = len(csms.files.uploads)
+
+    def uploads_shown(self) -> list[Upload]:
+        """The uploads in the history, newest first."""
+        found = (self.history.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.history.count()))
+        return [item for item in found if isinstance(item, Upload)]
+
+    def open_uploads_folder(self) -> None:
+        if self._csms is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._csms.files.folder)))
 
     def _show_outcome(self, text: str, ok: bool | None) -> None:
         colour = {True: palette.SUCCESS, False: palette.ERROR, None: ""}[ok]
@@ -581,9 +563,15 @@ class CsmsConsole(QWidget):
         self.outcome.setText(text)
         self.outcome_ok = ok
 
+    def _add_history_item(self, item: QListWidgetItem) -> None:
+        self.history.insertItem(0, item)
+        while self.history.count() > HISTORY_LIMIT:
+            self.history.takeItem(self.history.count() - 1)
+
     def history_entries(self) -> list[HistoryEntry]:
-        """The history, newest first."""
-        return [self.history.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.history.count())]
+        """The commands in the history, newest first."""
+        found = (self.history.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.history.count()))
+        return [item for item in found if isinstance(item, HistoryEntry)]
 
     def copy_address(self) -> None:
         QGuiApplication.clipboard().setText(self.address.text())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,7 +61,8 @@ class StationDefaults:
     values: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, state: StationState, request_id: int) -> StationDefaults:
+    def of(cls, state: StationState, request_id: int, more: Mapping[str, Any] | None = None) -> StationDefaults:
+        """The defaults from what the CSMS knows of `state`; `more` adds values for fields these leave open."""
         running = state.active_transactions()
         connector = min(state.connectors, default=1) or 1
         evse, evse_connector = min(state.evse_connectors, default=(1, 1))
@@ -76,6 +78,8 @@ class StationDefaults:
         }
         if running:
             values["transactionId"] = running[0].id
+        for name, value in (more or {}).items():
+            values.setdefault(name, value)
         return cls(values)
 
     def get(self, parent: str, name: str) -> Any:
@@ -423,12 +427,22 @@ class SchemaForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
-    def show_station(self, state: StationState) -> None:
-        """Fill the fields that name a part of the station from what the CSMS knows of it."""
+    def show_station(self, state: StationState, more: Mapping[str, Any] | None = None) -> None:
+        """Fill the fields that name a part of the station from what the CSMS knows of it, and those that
+        `more` names (by field name, `parent.field` where ambiguous) from what else the console knows."""
         if self._defaults_of != state.station_id:
             self._defaults_of = state.station_id
             self._request_id = next(self._request_ids)
-        self.fields.offer(StationDefaults.of(state, self._request_id), "", "")
+        self.fields.offer(StationDefaults.of(state, self._request_id, more), "", "")
+
+    def editor(self, path: str) -> Editor | None:
+        """The editor of the field at `path` (`firmware.location`), None if the form has no such field."""
+        found: Editor = self.fields
+        for name in path.split("."):
+            if not isinstance(found, ObjectEditor) or name not in found.fields:
+                return None
+            found = found.fields[name]
+        return found
 
     def editing_json(self) -> bool:
         return self.tabs.currentIndex() == 1

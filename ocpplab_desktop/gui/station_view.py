@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette, theme
+from ocpplab_desktop.gui.card_notices import DisplayMessageLabel
 from ocpplab_desktop.gui.connector_card import ConnectorCard
 
 CARD_MIN_WIDTH = 380
@@ -180,6 +181,9 @@ class StationView(QWidget):
         header_layout.setSpacing(4)
         header_layout.addLayout(title_row)
         header_layout.addLayout(details_row)
+        # The station's own display (2.0.1 messages that name no EVSE); each EVSE's are on its cards.
+        self.display = DisplayMessageLabel("the station's display", header)
+        header_layout.addWidget(self.display)
 
         self.cards = [ConnectorCard(station, connector, self) for connector in station.connectors]
         self._grid_columns = 0
@@ -223,6 +227,7 @@ class StationView(QWidget):
         self.connect_button.setEnabled(not station.connected and held)
         self.disconnect_button.setEnabled(station.connected or not held)
         self.reboot_button.setEnabled(station.connected)
+        self.display.show_messages(station.shown_messages(None))
         for card in self.cards:
             card.refresh()
 

@@ -226,6 +226,7 @@ def station_entries(config: StationConfig, now: Callable[[], str]) -> list[tuple
         _count("Entries", 0, RO, instance="ChargingProfiles", max_limit=lab.CHARGING_PROFILES_MAX),
         _flag("Phases3to1", False, RO),
         var("LimitChangeSignificance", "10", D.decimal, RW, unit="Percent", min_limit=0, max_limit=100),
+        _flag("NotifyChargingLimitWithSchedules", False),  # K12 (protocol/cp201_external_limits.py)
         _count("PeriodsPerSchedule", lab.SCHEDULE_MAX_PERIODS, RO),
         _count("ProfileStackLevel", lab.PROFILE_MAX_STACK_LEVEL, RO),
         var("RateUnit", "A,W", D.member_list, values_list="A,W"),

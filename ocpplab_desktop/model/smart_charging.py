@@ -30,6 +30,9 @@ class Purpose(StrEnum):
     STATION_MAX = "StationMax"  # 1.6 ChargePointMaxProfile, 2.0.1 ChargingStationMaxProfile
     TX_DEFAULT = "TxDefaultProfile"
     TX = "TxProfile"
+    EXTERNAL = (
+        "ChargingStationExternalConstraints"  # 2.0.1 K11-K14: a limit set outside OCPP (model/external_limits.py)
+    )
 
 
 class Kind(StrEnum):
@@ -84,6 +87,8 @@ class Profile:
     valid_from: float | None = None
     valid_to: float | None = None
     transaction_id: str | None = None
+    source: str = "CSO"  # 2.0.1 ChargingLimitSourceEnumType: who set it (CSO: the CSMS)
+    grid_critical: bool | None = None  # 2.0.1 ChargingLimitType.isGridCritical, of an external limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +348,8 @@ class ChargingProfiles:
             gone = self.matching(profile_ids=[profile_id])
         else:
             gone = self.matching(target=target, purpose=purpose, stack_level=stack_level)
+        # An external constraint is the station's own (K01.FR.22): only its source clears it.
+        gone = [p for p in gone if p.purpose is not Purpose.EXTERNAL]
         self.profiles = [p for p in self.profiles if p not in gone]
         return bool(gone)
 
@@ -382,17 +389,29 @@ class ChargingProfiles:
             chosen = self._winner(Purpose.TX, (outlet.target,), t, outlet.tx_start, ref)
         if chosen is None:
             chosen = self._winner(Purpose.TX_DEFAULT, (outlet.target, 0), t, outlet.tx_start, ref)
+        # 2.0.1 K11-K14: an external constraint on the EVSE binds whatever the CSMS's profiles allow.
+        own = own.tighter(self.external_at(outlet.target, t)) if outlet.target != 0 else own
         if chosen is None:
             return own
         p, period = chosen
         return as_limit(period.limit, p.schedule.unit, period.number_phases).tighter(own)
 
-    def station_max_at(self, t: float) -> Limit | None:
-        chosen = self._winner(Purpose.STATION_MAX, (0,), t, None, t)
+    def external_at(self, target: int, t: float) -> Limit | None:
+        """The external constraint (2.0.1 ChargingStationExternalConstraints) on `target` (0: the station)."""
+        chosen = self._winner(Purpose.EXTERNAL, (target,), t, None, t)
         if chosen is None:
             return None
         p, period = chosen
         return as_limit(period.limit, p.schedule.unit, period.number_phases)
+
+    def station_max_at(self, t: float) -> Limit | None:
+        """The station maximum at `t`: its profile, capped by an external constraint on the whole station."""
+        external = self.external_at(0, t)
+        chosen = self._winner(Purpose.STATION_MAX, (0,), t, None, t)
+        if chosen is None:
+            return external
+        p, period = chosen
+        return as_limit(period.limit, p.schedule.unit, period.number_phases).tighter(external)
 
     def limit_at(self, outlet: Outlet, t: float, ref: float | None = None) -> Limit:
         """The composite limit of one connector/EVSE at `t`, capped by the station maximum."""

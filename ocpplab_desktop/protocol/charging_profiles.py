@@ -32,7 +32,11 @@ PURPOSE_201 = {
     "TxDefaultProfile": Purpose.TX_DEFAULT,
     "TxProfile": Purpose.TX,
 }
-WIRE_PURPOSE_201 = {purpose: name for name, purpose in PURPOSE_201.items()}
+# ChargingStationExternalConstraints is reported (K09) but never taken from a CSMS (K01.FR.22).
+WIRE_PURPOSE_201 = {
+    **{purpose: name for name, purpose in PURPOSE_201.items()},
+    Purpose.EXTERNAL: Purpose.EXTERNAL.value,
+}
 
 
 def utc_seconds(text: str | None) -> float | None:

@@ -45,9 +45,11 @@ from ocpplab_desktop.protocol.charging_profiles import profile_201
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.cp201_charging import SmartCharging201
 from ocpplab_desktop.protocol.cp201_display import DisplayMessages201
+from ocpplab_desktop.protocol.cp201_external_limits import ExternalLimits201
 from ocpplab_desktop.protocol.cp201_files import FirmwareAndLogs201
 from ocpplab_desktop.protocol.cp201_local_list import LocalList201
 from ocpplab_desktop.protocol.cp201_monitoring import Monitoring201
+from ocpplab_desktop.protocol.cp201_publish import FirmwarePublishing201
 from ocpplab_desktop.protocol.cp201_reservations import Reservations201
 from ocpplab_desktop.protocol.cp201_services import Services201
 from ocpplab_desktop.protocol.dialect import answer_read, token_info
@@ -78,6 +80,8 @@ def _id_token_info(answer: dict[str, Any]) -> TokenInfo | None:
 
 
 class ChargingStation201(
+    FirmwarePublishing201,
+    ExternalLimits201,
     Reservations201,
     LocalList201,
     SmartCharging201,
@@ -127,6 +131,13 @@ class ChargingStation201(
 
     def charging_target(self, c: Connector) -> int:
         return c.evse_id
+
+    def cost_currency(self) -> str | None:
+        # TariffCostCtrlr is not in the lab's catalogue: a template's variables may add its Currency.
+        try:
+            return self.model.get_value("TariffCostCtrlr", "Currency") or None
+        except KeyError:
+            return None
 
     # --- settings the station reads ---------------------------------------------------------
     @property
@@ -562,7 +573,7 @@ class ChargingStation201(
         return call_result.UnlockConnector(status=UnlockStatusEnumType.unlocked)
 
     async def send_version_trigger(self, message: str, targets: list[Connector]) -> bool:
-        if await self.transfer_trigger(message) or await self.services_trigger(message):
+        if await self.transfer_trigger(message) or await self.publish_trigger(message):
             return True
         if message == MessageTriggerEnumType.meter_values:
             for one in targets:

@@ -12,7 +12,6 @@ from ocpp.routing import on
 from ocpp.v201 import call_result
 from ocpp.v201.enums import (
     Action,
-    ChargingLimitSourceEnumType,
     ChargingProfilePurposeEnumType,
     ChargingProfileStatusEnumType,
     ClearChargingProfileStatusEnumType,
@@ -22,7 +21,7 @@ from ocpp.v201.enums import (
 
 from ocpplab_desktop.model import config_keys as lab
 from ocpplab_desktop.model.device_model import DeviceModel
-from ocpplab_desktop.model.smart_charging import Capacity, Profile, RateUnit, SameLevel, Verdict
+from ocpplab_desktop.model.smart_charging import Capacity, Profile, Purpose, RateUnit, SameLevel, Verdict
 from ocpplab_desktop.protocol.charging_profiles import PURPOSE_201, composite_201, profile_201, wire_profile_201
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -124,31 +123,37 @@ class SmartCharging201:
 
     def _matching_profiles(self, criteria: dict[str, Any], evse_id: int | None) -> list[Profile]:
         sources = criteria.get("charging_limit_source")
-        if sources is not None and ChargingLimitSourceEnumType.cso not in sources:
-            return []  # every profile here came from the CSMS: source CSO
         purpose_name = criteria.get("charging_profile_purpose")
-        purpose = None if purpose_name is None else PURPOSE_201.get(purpose_name)
+        purpose = (
+            None
+            if purpose_name is None
+            else {**PURPOSE_201, Purpose.EXTERNAL.value: Purpose.EXTERNAL}.get(purpose_name)
+        )
         if purpose_name is not None and purpose is None:
             return []
-        return self.station.smart_charging.profiles.matching(
+        found = self.station.smart_charging.profiles.matching(
             profile_ids=criteria.get("charging_profile_id"),
             target=evse_id,
             purpose=purpose,
             stack_level=criteria.get("stack_level"),
         )
+        # The CSMS's profiles have source CSO; an external limit the source that set it (K09, K12).
+        return [p for p in found if sources is None or p.source in sources]
 
     async def _report_profiles(self, request_id: int, profiles: list[Profile]) -> None:
-        """K09: one ReportChargingProfiles per EVSE (evseId is one field of it), tbc on all but the last."""
-        targets = sorted({p.target for p in profiles})
-        for n, target in enumerate(targets):
+        """K09: one ReportChargingProfiles per source and EVSE (both are fields of it), tbc on all but the last."""
+        groups = sorted({(p.source, p.target) for p in profiles})
+        for n, (source, target) in enumerate(groups):
             await self.station.send(
                 "ReportChargingProfiles",
                 {
                     "requestId": request_id,
-                    "chargingLimitSource": ChargingLimitSourceEnumType.cso.value,
+                    "chargingLimitSource": source,
                     "evseId": target,
-                    "chargingProfile": [to_wire(wire_profile_201(p)) for p in profiles if p.target == target],
-                    "tbc": n < len(targets) - 1,
+                    "chargingProfile": [
+                        to_wire(wire_profile_201(p)) for p in profiles if (p.source, p.target) == (source, target)
+                    ],
+                    "tbc": n < len(groups) - 1,
                 },
             )
 

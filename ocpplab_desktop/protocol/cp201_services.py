@@ -18,7 +18,6 @@ from ocpp.v201 import call, call_result
 from ocpp.v201.enums import (
     Action,
     CustomerInformationStatusEnumType,
-    MessageTriggerEnumType,
     SetNetworkProfileStatusEnumType,
 )
 
@@ -142,10 +141,3 @@ class Services201(Dialect):
             self.security_event("ReconfigurationOfSecurityParameters", f"SetNetworkProfile slot {configuration_slot}")
         )
         return call_result.SetNetworkProfile(status=SetNetworkProfileStatusEnumType.accepted)
-
-    async def services_trigger(self, message: str) -> bool:
-        """A triggered PublishFirmwareStatusNotification (F06): this station publishes no firmware: Idle."""
-        if message == MessageTriggerEnumType.publish_firmware_status_notification:
-            await self.station.send("PublishFirmwareStatusNotification", {"status": "Idle"}, validate=False)
-            return True
-        return False

@@ -24,6 +24,7 @@ from ocpplab_desktop.model.connector import Connector, FaultInfo
 from ocpplab_desktop.model.display_messages import DisplayMessage
 from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
+from ocpplab_desktop.model.smart_charging import Profile
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.measurands import Probe, Sample, plan_for
 from ocpplab_desktop.protocol.station_port import StationPort
@@ -150,6 +151,11 @@ class Dialect(ABC):
         message; 1.6 without the security extension has none."""
         del kind, info
 
+    def cost_currency(self) -> str | None:
+        """The currency of the costs the CSMS sends (2.0.1 TariffCostCtrlr.Currency) where the station has one
+        configured; None: costs are bare numbers."""
+        return None
+
     def shown_messages(self, evse_id: int | None) -> list[DisplayMessage]:
         """The display messages the display of `evse_id` (None: the station's) shows now, most urgent first;
         only 2.0.1 has display messages (O01-O06)."""
@@ -229,6 +235,14 @@ class Dialect(ABC):
         else:
             return await self.send_version_trigger(message, targets)
         return True
+
+    async def charging_limit_set(self, limit: Profile) -> None:
+        """An external limit was set or changed (2.0.1 K12 NotifyChargingLimit); 1.6 has no message."""
+        del limit
+
+    async def charging_limit_cleared(self, limit: Profile) -> None:
+        """An external limit was lifted (2.0.1 K13 ClearedChargingLimit); 1.6 has no message."""
+        del limit
 
     async def reservation_ended(self, reservation_id: int, status: str) -> None:
         """Tell the CSMS a reservation ended other than by its transaction (Expired, Removed); 1.6 has no message."""

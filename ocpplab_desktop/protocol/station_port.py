@@ -28,6 +28,7 @@ from ocpplab_desktop.model.smart_charging import (
     Verdict,
 )
 from ocpplab_desktop.protocol.file_transfers import FirmwarePort, LogPort
+from ocpplab_desktop.protocol.publish_wire import PublishingPort
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ class StationPort(Protocol):
 
     @property
     def log_uploads(self) -> LogPort: ...
+
+    @property
+    def firmware_publishing(self) -> PublishingPort:
+        """2.0.1 L03/L04: the firmware files the station publishes as a Local Controller."""
+        ...
 
     @property
     def reservations(self) -> ReservationsPort: ...

@@ -291,6 +291,25 @@ CALLS_201 |= {
         lambda b: b.set_network_profile(1, NETWORK),
         WireCall("SetNetworkProfile", {"configurationSlot": 1, "connectionData": NETWORK}),
     ),
+    "publish_firmware": (
+        lambda b: b.publish_firmware(
+            "http://127.0.0.1:8000/fw.bin", "0" * 32, request_id=None, retries=1, retry_interval=5
+        ),
+        WireCall(
+            "PublishFirmware",
+            {
+                "location": "http://127.0.0.1:8000/fw.bin",
+                "checksum": "0" * 32,
+                "requestId": 1,
+                "retries": 1,
+                "retryInterval": 5,
+            },
+        ),
+    ),
+    "unpublish_firmware": (
+        lambda b: b.unpublish_firmware("0" * 32),
+        WireCall("UnpublishFirmware", {"checksum": "0" * 32}),
+    ),
 }
 CASES = {OcppVersion.V16: CALLS_16, OcppVersion.V201: CALLS_201}
 STATION = {OcppVersion.V16: "CP-1", OcppVersion.V201: "CS-1"}

@@ -74,7 +74,7 @@ class QtAsyncLoop:
         finally:
             self._between_runs()
 
-    def run_until(self, condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    def run_until(self, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
         """Run the loop until `condition()` is true; fail with a clear message if it never is."""
 
         async def poll() -> None:

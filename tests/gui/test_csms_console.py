@@ -20,7 +20,8 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui import palette
 from ocpplab_desktop.gui.console_forms import InputProblem, RemoteStopForm
-from ocpplab_desktop.gui.csms_console import DEDICATED_FORMS, Column, CsmsConsole
+from ocpplab_desktop.gui.csms_console import DEDICATED_FORMS, CsmsConsole
+from ocpplab_desktop.gui.csms_stations import Column
 from ocpplab_desktop.gui.profile_editor import ProfileEditor
 from ocpplab_desktop.gui.schema_form import SchemaForm
 from ocpplab_desktop.model.config import OcppVersion

@@ -80,6 +80,35 @@ def test_at_1280x720_every_button_of_a_charging_201_connector_shows_without_scro
     in_lab(scenario)
 
 
+def test_at_1280x720_a_display_message_and_a_cost_leave_every_button_of_the_card_in_view(
+    in_lab: LabHarness,
+) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        fitted(window, LAPTOP)
+        station = await add_registered(window, "ac-22kw-wallbox-v201")
+        window.select_station(station.id, 1, 1)
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-LAPTOP")
+        connector = station.connectors[0]
+        await until(lambda: connector.tx_id is not None, "a transaction")
+        assert lab.csms is not None
+        text = "Charging at the reduced tariff until 22:00; thank you for charging with us"
+        message = {"id": 1, "priority": "AlwaysFront", "message": {"format": "UTF8", "content": text}}
+        message["display"] = {"name": "DisplayMessageCtrlr", "evse": {"id": 1}}
+        await lab.csms.send(station.id, "SetDisplayMessage", {"message": message})
+        await lab.csms.send(station.id, "CostUpdated", {"totalCost": 12.75, "transactionId": connector.tx_id})
+        view = window.station_view
+        assert view is not None
+        card = view.cards[0]
+        await until(lambda: card.display.isVisible() and card.cost.isVisible(), "the message and the cost")
+
+        viewport = view.findChild(QWidget, "connectorCards").viewport()
+        for widget in (card.display, card.cost, card.transaction, *(card.button(a) for a in UserAction)):
+            assert shown_whole(widget, viewport), f"{widget.objectName() or widget} is cut off or below the fold"
+
+    in_lab(scenario)
+
+
 # A floating dock is a window of its own, which the offscreen platform cannot raise.
 @pytest.mark.qt_log_ignore("This plugin does not support raise")
 @pytest.mark.parametrize("screen", [LAPTOP, DESKTOP], ids=["1280x720", "1920x1080"])

@@ -100,6 +100,7 @@ REQUIRED = {
     ("SmartChargingCtrlr", None, "Enabled", None),
     ("SmartChargingCtrlr", None, "Entries", "ChargingProfiles"),
     ("SmartChargingCtrlr", None, "LimitChangeSignificance", None),
+    ("SmartChargingCtrlr", None, "NotifyChargingLimitWithSchedules", None),
     ("SmartChargingCtrlr", None, "PeriodsPerSchedule", None),
     ("SmartChargingCtrlr", None, "ProfileStackLevel", None),
     ("SmartChargingCtrlr", None, "RateUnit", None),
