@@ -16,6 +16,7 @@ import logging
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
 
 import websockets
@@ -141,6 +142,18 @@ class Link:
         token = base64.b64encode(f"{self.station.id}:{password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
+    def _remember_refused_credentials(self, exc: BaseException) -> None:
+        """The CSMS refused the handshake with HTTP 401: the station's credentials were rejected. That is
+        a security event to report once the station is connected again (2.0.1 part 2 appendix 1,
+        FailedToAuthenticateAtCsms; a 1.6 station without the security extension has no message for
+        it), once however many attempts failed."""
+        response = getattr(exc, "response", None)
+        if getattr(response, "status_code", None) != HTTPStatus.UNAUTHORIZED:
+            return
+        event = "FailedToAuthenticateAtCsms"
+        if all(kind != event for kind, _info in self.station.security_events_due):
+            self.station.security_events_due.append((event, f"HTTP 401 from {self.url}"))
+
     async def run(self) -> None:
         """Connect, serve, and reconnect after a back-off until the station stops."""
         attempt = 0
@@ -167,6 +180,7 @@ class Link:
                 raise
             except CONNECT_ERRORS as exc:
                 self.station.note("connect_failed", f"cannot connect to {self.url}: {exc}")
+                self._remember_refused_credentials(exc)
             except Exception as exc:
                 # A bug must not end the station's life: record it and reconnect.
                 log.exception("%s: connection failed", self.station.id)

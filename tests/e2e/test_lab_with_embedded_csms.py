@@ -144,6 +144,23 @@ async def test_basic_auth_password_is_sent_and_a_wrong_one_is_refused(lab: Lab) 
     assert bad.registration is None and "401" in notes[0].detail
 
 
+async def test_refused_credentials_are_reported_as_a_security_event_once_the_station_is_let_in(lab: Lab) -> None:
+    """2.0.1 A04 with part 2 appendix 1: FailedToAuthenticateAtCsms, once, after the station connects."""
+    csms(lab).policy.passwords["E2E-AUTH-201"] = "the-right-password-16"
+    config = replace(load_template("ac-22kw-wallbox-v201"), id="E2E-AUTH-201", password="a-wrong-password-16")
+    s = lab.add_station(config)
+    s.options.backoff.first_s, s.options.backoff.maximum_s = 0.05, 0.1
+    refusals: list[Any] = []
+    lab.bus.subscribe(lambda e: refusals.append(e) if getattr(e, "kind", "") == "connect_failed" else None)
+    await until(lambda: len(refusals) >= 2)
+    assert all("401" in r.detail for r in refusals)
+    csms(lab).policy.passwords["E2E-AUTH-201"] = "a-wrong-password-16"  # the operator fixes the CSMS's side
+    await until(lambda: s.registration == "Accepted")
+    await until(lambda: bool(rec(lab).sent(s.id, "SecurityEventNotification")))
+    (event,) = rec(lab).sent(s.id, "SecurityEventNotification")
+    assert event["type"] == "FailedToAuthenticateAtCsms" and "401" in event["techInfo"]
+
+
 async def test_change_configuration_heartbeat_interval_and_get_configuration(lab: Lab) -> None:
     s = await station(lab, "ac-22kw-wallbox", "E2E-CONFIG")
     assert (await csms(lab).change_configuration(s.id, "HeartbeatInterval", "5"))["status"] == "Accepted"
