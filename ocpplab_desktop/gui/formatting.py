@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from datetime import datetime
 
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType
@@ -108,3 +109,8 @@ def frame_metadata(frame: Frame) -> str:
     if frame.note:
         parts.append(f"note: {frame.note}")
     return " · ".join(parts)
+
+
+def local_time(iso_utc: str) -> str:
+    """A stored UTC timestamp as local `YYYY-MM-DD HH:MM:SS`."""
+    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")

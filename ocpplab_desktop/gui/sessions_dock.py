@@ -14,25 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDialog,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QProgressDialog,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -42,11 +37,9 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui import theme
 from ocpplab_desktop.gui.diff_window import DiffWindow, RecordedSessionDialog
 from ocpplab_desktop.gui.flow_layout import FlowLayout
-from ocpplab_desktop.gui.formatting import format_elapsed
-from ocpplab_desktop.gui.log_view import LogView
-from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.gui.formatting import format_elapsed, local_time
+from ocpplab_desktop.gui.session_viewer import SessionViewer
 from ocpplab_desktop.gui.timeline_window import TimelineWindow
-from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.store.errors import ExportCancelled, StoreError
 from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.store import SessionInfo, Store
@@ -59,8 +52,6 @@ PROGRESS_DELAY_MS = 400
 PROGRESS_TICK_MS = 100
 LIVE_REFRESH_MS = 2000
 """How often the running session's row re-reads its frame count, stations and duration."""
-SAMPLE_BATCH = 5000
-"""Meter samples handed to the viewer's plot per event-loop turn."""
 RECORDING_CHECK_MS = 500
 """How often the dock looks at the recorder's status (an attribute read)."""
 
@@ -88,11 +79,6 @@ class ExportJob:
 
 class RunningSessionError(ValueError):
     """The session being recorded right now cannot be deleted."""
-
-
-def local_time(iso_utc: str) -> str:
-    """A stored UTC timestamp as local `YYYY-MM-DD HH:MM:SS`."""
-    return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _seconds_since(iso_utc: str) -> float:
@@ -494,126 +480,3 @@ class SessionsDock(QWidget):
                 self.delete_session(session_id)
             except StoreError as exc:
                 QMessageBox.warning(self, "Delete failed", f"Session {session_id} was not deleted: {exc}")
-
-
-class SessionViewer(QDialog):
-    """A stored session, read-only: its frames in a log, its meter samples as graphs."""
-
-    loaded = Signal()
-    """Every frame and sample is in the views."""
-
-    def __init__(self, store: Store, info: SessionInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle(f"Session {info.id} — {info.name} (read-only)")
-        self.resize(1100, 760)
-        self.store = store
-        self.info = info
-        self._frames_done = False
-        self._released = False
-        self._pending_samples: Sequence[MeterSample] = store.samples(info.id)
-        self._sample_offset = 0
-
-        summary = QLabel(
-            f"Started {local_time(info.started_at)}  ·  "
-            f"{format_elapsed(info.duration_s) if info.duration_s is not None else 'not ended'}  ·  "
-            f"{info.frame_count:,} frames  ·  stations: {', '.join(info.stations) or '—'}",
-            self,
-        )
-        self.status = QLabel("Loading…", self)
-        self.log = LogView(self)
-        self.plot = PowerPlot(self)
-        self.target_combo = QComboBox(self)
-        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.target_combo.currentIndexChanged.connect(self._show_target)
-
-        plot_box = QWidget(self)
-        plot_layout = QVBoxLayout(plot_box)
-        plot_layout.setContentsMargins(0, 0, 0, 0)
-        chooser = QHBoxLayout()
-        chooser.addWidget(QLabel("Graphs of", plot_box))
-        chooser.addWidget(self.target_combo)
-        chooser.addStretch(1)
-        plot_layout.addLayout(chooser)
-        plot_layout.addWidget(self.plot, 1)
-        # The log above, the graphs below across the whole width: side by side, the log's filter
-        # bar took the width and squeezed the graphs to a sliver at the window's edge.
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.log)
-        splitter.addWidget(plot_box)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        plot_box.setMinimumHeight(240)
-        splitter.setSizes([1, 1])  # half each: the graphs are half of what a stored session shows
-        self.splitter = splitter
-        top = QHBoxLayout()
-        top.addWidget(summary, 1)
-        top.addWidget(self.status)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-
-        self.log.stored_session_loaded.connect(self._frames_loaded)
-        self.log.show_stored_session(store.frames(info.id))
-        self._sample_timer = QTimer(self)
-        self._sample_timer.setInterval(0)
-        self._sample_timer.timeout.connect(self._add_sample_batch)
-        self._sample_timer.start()
-
-    @property
-    def loading(self) -> bool:
-        return not self._frames_done or self._sample_timer.isActive()
-
-    def _add_sample_batch(self) -> None:
-        batch = self._pending_samples[self._sample_offset : self._sample_offset + SAMPLE_BATCH]
-        self._sample_offset += len(batch)
-        self.plot.add_samples(batch)
-        if len(batch) < SAMPLE_BATCH:
-            self._sample_timer.stop()
-            self._pending_samples = ()
-            self._fill_targets()
-            self._check_loaded()
-
-    def _fill_targets(self) -> None:
-        connectors = self.plot.targets()
-        for station_id in sorted({station for station, _evse, _connector in connectors}):
-            self.target_combo.addItem(f"{station_id} (all connectors)", (station_id, None, None))
-            for station, evse, connector in connectors:
-                if station == station_id:
-                    self.target_combo.addItem(
-                        f"{station_id}  EVSE {evse} connector {connector}", (station, evse, connector)
-                    )
-        self.target_combo.setEnabled(bool(connectors))
-        if not connectors:
-            self.target_combo.addItem("no meter samples in this session")
-
-    def _show_target(self, index: int) -> None:
-        target = self.target_combo.itemData(index)
-        if target is not None:
-            self.plot.set_target(*target)
-
-    def _frames_loaded(self, count: int) -> None:
-        self._frames_done = True
-        self.status.setText(f"{count:,} frames loaded")
-        self._check_loaded()
-
-    def _check_loaded(self) -> None:
-        if not self.loading:
-            self.loaded.emit()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._release()
-        super().closeEvent(event)
-
-    def done(self, result: int) -> None:
-        self._release()
-        super().done(result)
-
-    def _release(self) -> None:
-        if self._released:
-            return
-        self._released = True
-        self._sample_timer.stop()
-        self.log.clear()  # stops reading frames from the store
-        self.store.close()

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from ocpplab_desktop.cli import main
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.app import MainWindow
-from ocpplab_desktop.gui.sessions_dock import NAME, SessionViewer
+from ocpplab_desktop.gui.session_viewer import SessionViewer
+from ocpplab_desktop.gui.sessions_dock import NAME
 from ocpplab_desktop.store.store import Store
 
 
