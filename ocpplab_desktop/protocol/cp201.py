@@ -21,7 +21,6 @@ from ocpp.v201.enums import (
     ChangeAvailabilityStatusEnumType,
     EventNotificationEnumType,
     EventTriggerEnumType,
-    GenericDeviceModelStatusEnumType,
     MessageTriggerEnumType,
     OperationalStatusEnumType,
     ReasonEnumType,
@@ -37,13 +36,14 @@ from ocpp.v201.enums import (
 from ocpplab_desktop.model.auth_cache import AuthSettings, TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import Connector, FaultInfo
-from ocpplab_desktop.model.device_model import Component, DeviceModel, TooManyItems, chunk_report
+from ocpplab_desktop.model.device_model import Component, DeviceModel
 from ocpplab_desktop.model.faults import FaultEntry
 from ocpplab_desktop.model.meter import MeterReading
 from ocpplab_desktop.model.smart_charging import Purpose
 from ocpplab_desktop.protocol.charging_profiles import profile_201
 from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.cp201_charging import SmartCharging201
+from ocpplab_desktop.protocol.cp201_device_model import DeviceModel201
 from ocpplab_desktop.protocol.cp201_display import DisplayMessages201
 from ocpplab_desktop.protocol.cp201_external_limits import ExternalLimits201
 from ocpplab_desktop.protocol.cp201_files import FirmwareAndLogs201
@@ -53,7 +53,6 @@ from ocpplab_desktop.protocol.cp201_publish import FirmwarePublishing201
 from ocpplab_desktop.protocol.cp201_reservations import Reservations201
 from ocpplab_desktop.protocol.cp201_services import Services201
 from ocpplab_desktop.protocol.dialect import answer_read, token_info
-from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import Sample
 from ocpplab_desktop.protocol.station_port import StationPort
 
@@ -80,6 +79,7 @@ def _id_token_info(answer: dict[str, Any]) -> TokenInfo | None:
 
 
 class ChargingStation201(
+    DeviceModel201,
     FirmwarePublishing201,
     ExternalLimits201,
     Reservations201,
@@ -495,58 +495,6 @@ class ChargingStation201(
         status = ChangeAvailabilityStatusEnumType.scheduled if scheduled else ChangeAvailabilityStatusEnumType.accepted
         return call_result.ChangeAvailability(status=status)
 
-    @on(Action.get_variables)
-    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> call_result.GetVariables:
-        try:
-            return call_result.GetVariables(get_variable_result=self.model.get_variables(_camel(get_variable_data)))
-        except TooManyItems as exc:
-            # B06.FR.xx: more items than ItemsPerMessage[GetVariables] allows.
-            raise RpcError.of(VERSION, Fault.OCCURRENCE, str(exc)) from exc
-
-    @on(Action.set_variables)
-    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> call_result.SetVariables:
-        try:
-            return call_result.SetVariables(set_variable_result=self.model.set_variables(_camel(set_variable_data)))
-        except TooManyItems as exc:
-            raise RpcError.of(VERSION, Fault.OCCURRENCE, str(exc)) from exc
-
-    @on(Action.get_base_report)
-    def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> call_result.GetBaseReport:
-        data = self.model.base_report(report_base)
-        self.station.spawn(self._notify_report(request_id, data))
-        return call_result.GetBaseReport(status=GenericDeviceModelStatusEnumType.accepted)
-
-    @on(Action.get_report)
-    def on_get_report(
-        self,
-        request_id: int,
-        component_variable: list[dict[str, Any]] | None = None,
-        component_criteria: list[str] | None = None,
-        **_: Any,
-    ) -> call_result.GetReport:
-        data = self.model.report(_camel(component_variable) if component_variable else None, component_criteria)
-        if not data:
-            # B08.FR.07: nothing matches -> EmptyResultSet and no NotifyReport.
-            return call_result.GetReport(status=GenericDeviceModelStatusEnumType.empty_result_set)
-        self.station.spawn(self._notify_report(request_id, data))
-        return call_result.GetReport(status=GenericDeviceModelStatusEnumType.accepted)
-
-    async def _notify_report(self, request_id: int, data: list[dict[str, Any]]) -> None:
-        # B07.FR.04-06: split over NotifyReport messages, tbc true on all but the last.
-        per_message = self.model.get_int("DeviceDataCtrlr", "ItemsPerMessage", instance="GetReport")
-        chunks = chunk_report(data, per_message) or [[]]
-        for seq_no, chunk in enumerate(chunks):
-            await self.station.send(
-                "NotifyReport",
-                {
-                    "requestId": request_id,
-                    "generatedAt": self.station.now_iso(),
-                    "seqNo": seq_no,
-                    "tbc": seq_no < len(chunks) - 1,
-                    **({"reportData": chunk} if chunk else {}),
-                },
-            )
-
     @on(Action.trigger_message)
     def on_trigger_message(
         self, requested_message: str, evse: dict[str, Any] | None = None, **_: Any
@@ -618,9 +566,3 @@ ENDED_TRIGGER: dict[str, str] = {
     ReasonEnumType.overcurrent_fault: TriggerReasonEnumType.abnormal_condition,
     ReasonEnumType.power_quality: TriggerReasonEnumType.abnormal_condition,
 }
-
-
-def _camel(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Handlers receive snake_case; the device model works on wire (camelCase) dicts."""
-    result: list[dict[str, Any]] = to_wire(data)
-    return result
