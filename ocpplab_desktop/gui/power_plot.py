@@ -206,6 +206,7 @@ class PowerPlot(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw_if_dirty)
         self._apply_palette()
+        self._fit_time_window(0.0)  # an empty graph reads as a clock from its first moment
 
     # -- public API -----------------------------------------------------------------------
 

@@ -322,3 +322,10 @@ def test_export_refuses_a_format_it_does_not_write(plot: PowerPlot, tmp_path: Pa
         plot.export(tmp_path / "power.jpg")
     with pytest.raises(OSError, match="does not exist"):
         plot.export(tmp_path / "no-such-folder" / "power.svg")
+
+
+def test_an_empty_graph_shows_its_first_seconds_as_a_clock(qtbot) -> None:
+    empty = PowerPlot()
+    qtbot.addWidget(empty)
+    low, high = empty.plots[-1].getViewBox().viewRange()[0]
+    assert (low, high) == (0.0, 10.0)
