@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from ocpplab_desktop.csms.server import MockCsms
 
 log = logging.getLogger(__name__)
+TICK_S = 0.02
+"""How often (real seconds) the simulated clock advances and runs what is due. A fleet's timers that
+fall in one tick go out together: at 2,000 stations a 50 ms tick sent bursts of 100 MeterValues and
+the round trip's p99 was 173 ms against a bare-library CSMS; at 20 ms it is 49 ms, for no more CPU
+per CALL (bench/fleet.py)."""
 STATIONS_IN_NAME = 3
 """Station ids a session's default name lists before "+N"."""
 
@@ -42,7 +47,7 @@ class Lab:
         *,
         db_path: Path | str | None = None,
         speed: float = 1.0,
-        tick_s: float = 0.05,
+        tick_s: float = TICK_S,
         csms_host: str = "127.0.0.1",
         csms_port: int | None = 9000,
         session_name: str = "lab session",
