@@ -27,6 +27,7 @@ from ocpplab_desktop.model.events import MeterSample
 
 REDRAW_MS = 100
 DEFAULT_CAPACITY = 20_000
+INITIAL_ROWS = 64
 
 TargetKey = tuple[str, int | None, int | None]
 """(station id, EVSE id, connector id); None in a place sums over it."""
@@ -100,17 +101,40 @@ def _sample_row(sample: MeterSample) -> list[float]:
 
 
 class RingBuffer:
-    """The last `capacity` rows of `Field` values, oldest first on read."""
+    """The last `capacity` rows of `Field` values, oldest first on read.
+
+    The storage grows as rows come (doubling from INITIAL_ROWS) and wraps only once it holds
+    `capacity`: a window with 2,000 stations keeps a buffer per connector, EVSE and station, and
+    allocating the full capacity for each at once took 11 GB before the first sample.
+    """
 
     def __init__(self, capacity: int) -> None:
-        self._data = np.full((capacity, len(Field)), np.nan)
+        self._capacity = capacity
+        self._data = np.full((min(INITIAL_ROWS, capacity), len(Field)), np.nan)
         self._next = 0
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def allocated(self) -> int:
+        """Rows of storage held now (at most the capacity)."""
+        return len(self._data)
+
+    def _make_room(self, extra: int) -> None:
+        """Before the storage is full-sized, grow it so that `extra` more rows fit without wrapping."""
+        size = len(self._data)
+        needed = self._count + extra
+        if size >= self._capacity or needed <= size:
+            return
+        rows = self.ordered()
+        self._data = np.full((min(self._capacity, max(2 * size, needed)), len(Field)), np.nan)
+        self._data[: len(rows)] = rows
+        self._next = len(rows) % len(self._data)
+
     def extend(self, rows: np.ndarray) -> None:
+        self._make_room(len(rows))
         capacity = len(self._data)
         if len(rows) >= capacity:
             self._data[:] = rows[-capacity:]
@@ -129,6 +153,8 @@ class RingBuffer:
         if replace_same_time and self._count and self._data[newest, Field.TIME] == row[Field.TIME]:
             self._data[newest] = row
             return
+        self._make_room(1)
+        capacity = len(self._data)
         self._data[self._next] = row
         self._next = (self._next + 1) % capacity
         self._count = min(capacity, self._count + 1)

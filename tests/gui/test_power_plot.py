@@ -8,6 +8,8 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 
@@ -82,6 +84,36 @@ def test_ring_buffer_wraps_across_its_end(batches: list[int]) -> None:
         start += size
     assert len(ring) == 4
     np.testing.assert_array_equal(ring.ordered()[:, 0], values[-4:])
+
+
+@given(
+    steps=st.lists(st.one_of(st.integers(min_value=1, max_value=180), st.just(0)), min_size=1, max_size=40),
+    capacity=st.sampled_from([5, 64, 65, 300]),
+)
+def test_a_growing_ring_buffer_keeps_exactly_the_last_rows_it_was_given(steps: list[int], capacity: int) -> None:
+    """A batch (n > 0 rows) or a single put (0): whatever the mix, the buffer holds the last `capacity`
+    rows in order, and never more storage than its capacity."""
+    ring = RingBuffer(capacity=capacity)
+    given: list[float] = []
+    for step in steps:
+        start = float(len(given))
+        if step == 0:
+            ring.put([start] + [0.0] * 7)
+            given.append(start)
+        else:
+            batch = np.arange(start, start + step, dtype=float)
+            ring.extend(np.tile(batch[:, np.newaxis], (1, 8)))
+            given.extend(batch.tolist())
+    assert ring.allocated <= capacity
+    assert len(ring) == min(capacity, len(given))
+    np.testing.assert_array_equal(ring.ordered()[:, 0], given[-capacity:])
+
+
+def test_a_ring_buffer_starts_small() -> None:
+    ring = RingBuffer(capacity=20_000)
+    assert ring.allocated <= 64
+    ring.extend(np.zeros((100, 8)))
+    assert 100 <= ring.allocated <= 200
 
 
 def test_ring_buffer_put_wraps_and_can_replace_a_row_of_the_same_time() -> None:
