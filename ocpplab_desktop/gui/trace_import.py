@@ -1,4 +1,4 @@
-"""Session → Import trace…: a JSON Lines export or a plain OCPP-J log into a new stored session.
+"""File → Import trace…: a JSON Lines export or a plain OCPP-J log into a new stored session.
 
 The import runs in a worker thread on its own database connection (WAL mode: the recorder goes
 on writing meanwhile), behind a progress dialog with Cancel. When it ends, the sessions dock
@@ -106,8 +106,9 @@ def _can_ask() -> bool:
 
 
 def install(dock: SessionsDock, menu_owner: object) -> QAction:
-    """Add Session → Import trace… to the window's Session menu (`menu_owner.ui.menu_session`)."""
-    menu = menu_owner.ui.menu_session  # type: ignore[attr-defined]
+    """Add File → Import trace… to the window's File menu (`menu_owner.ui.menu_file`), before Quit."""
+    menu = menu_owner.ui.menu_file  # type: ignore[attr-defined]
+    quit_action = menu_owner.ui.action_quit  # type: ignore[attr-defined]
     action = QAction("Import trace…", dock)
     action.setToolTip("A JSON Lines export or a plain OCPP-J log (one timestamped frame a line) as a new session")
 
@@ -117,5 +118,5 @@ def install(dock: SessionsDock, menu_owner: object) -> QAction:
             start_import(dock, Path(name))
 
     action.triggered.connect(ask)
-    menu.addAction(action)
+    menu.insertAction(quit_action, action)
     return action

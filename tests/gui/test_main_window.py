@@ -85,7 +85,7 @@ def test_menus_hold_the_station_view_session_and_help_actions_with_their_shortcu
     async def scenario(lab: Lab, window: MainWindow) -> None:
         menus = {action.text().replace("&", ""): action.menu() for action in window.menuBar().actions()}
         assert list(menus) == ["File", "Station", "View", "Session", "Help"]
-        assert _texts(menus["File"].actions()) == ["Open workspace…", "Save workspace as…", "Quit"]
+        assert _texts(menus["File"].actions()) == ["Open workspace…", "Save workspace as…", "Import trace…", "Quit"]
         assert _texts(menus["Station"].actions()) == [
             "New from template…", "New…", "Connect", "Disconnect", "Reboot", "Edit…", "Delete"
         ]  # fmt: skip
@@ -93,8 +93,7 @@ def test_menus_hold_the_station_view_session_and_help_actions_with_their_shortcu
         assert view[:5] == ["Stations", "Message log", "Power", "Mock CSMS", "Sessions"]
         assert "Reset layout" in view and view[-1] == "Present"
         assert _texts(menus["Session"].actions()) == [
-            "Export current session…", "Export graph…", "Sessions…", "Import trace…",
-            "Play scenario…", "Continue scenario",
+            "Export current session…", "Export graph…", "Sessions…", "Play scenario…", "Continue scenario",
         ]  # fmt: skip
         assert _texts(menus["Help"].actions()) == ["About OCPPLab Desktop"]
         ui = window.ui

@@ -1,4 +1,4 @@
-"""Session → Import trace… in the window: a plain OCPP-J log becomes a stored session beside the recording."""
+"""File → Import trace… in the window: a plain OCPP-J log becomes a stored session beside the recording."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_a_plain_log_is_imported_from_the_session_menu_with_what_was_inferred(
     log.write_text(LOG, encoding="utf-8")
 
     async def scenario(lab: Lab, window: MainWindow) -> None:
-        assert window.action_import_trace in window.ui.menu_session.actions()
+        assert window.action_import_trace in window.ui.menu_file.actions()
         messages: list[str] = []
         window.sessions.statusMessage.connect(messages.append)
         before = {info.id for info in lab.store.list_sessions()} if lab.store else set()
