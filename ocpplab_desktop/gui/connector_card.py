@@ -311,12 +311,8 @@ class ConnectorCard(QFrame):
         state = c.reported or c.status()
         if state != self._shown_state:
             self._shown_state = state
-            colour = palette.state_colour(state)
             self.state_label.setText(state)
-            self.state_label.setStyleSheet(
-                f"QLabel#stateLabel {{ background: {colour.name()}; color: {palette.text_on(colour).name()};"
-                " border-radius: 8px; padding: 6px 14px; }"
-            )
+            self.state_label.setStyleSheet(palette.state_chip("stateLabel", state, 8, "6px 14px"))
             self.diagram.set_state(state)
         self._show_charging_state(traits(self._station.version).charging_state(c))
         reading = self._station.reading(c)

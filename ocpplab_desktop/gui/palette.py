@@ -59,3 +59,12 @@ def text_on(background: QColor) -> QColor:
     """Black or white, whichever contrasts more with `background`."""
     black, white = QColor("#000000"), QColor("#ffffff")
     return black if contrast_ratio(black, background) >= contrast_ratio(white, background) else white
+
+
+def state_chip(object_name: str, state: str, radius_px: int, padding: str) -> str:
+    """The style sheet of a QLabel named `object_name` that shows `state` as a chip in the state's colour."""
+    colour = state_colour(state)
+    return (
+        f"QLabel#{object_name} {{ background: {colour.name()}; color: {text_on(colour).name()};"
+        f" border-radius: {radius_px}px; padding: {padding}; }}"
+    )

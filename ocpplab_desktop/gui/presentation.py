@@ -76,12 +76,8 @@ class _ConnectorPanel(QWidget):
         state = c.reported or c.status()
         if state != self._shown:
             self._shown = state
-            colour = palette.state_colour(state)
             self.state.setText(state)
-            self.state.setStyleSheet(
-                f"QLabel#presentedState {{ background: {colour.name()}; color: {palette.text_on(colour).name()};"
-                " border-radius: 14px; padding: 10px 24px; }"
-            )
+            self.state.setStyleSheet(palette.state_chip("presentedState", state, 14, "10px 24px"))
             self.diagram.set_state(state)
         reading = self.station.reading(c)
         parts = [format_kw(reading.power_w), f"{reading.energy_wh / 1000:.2f} kWh"]
