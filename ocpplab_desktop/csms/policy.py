@@ -11,6 +11,18 @@ from dataclasses import dataclass, field
 
 from ocpp.v16.enums import AuthorizationStatus, RegistrationStatus
 
+TOKEN_LISTS: dict[str, AuthorizationStatus] = {
+    "blocked_tokens": AuthorizationStatus.blocked,
+    "invalid_tokens": AuthorizationStatus.invalid,
+    "expired_tokens": AuthorizationStatus.expired,
+    "concurrent_tokens": AuthorizationStatus.concurrent_tx,
+}
+"""The policy's token lists, each with the answer its tokens get (the first list naming a token wins).
+
+These four values are spelt alike in 1.6 AuthorizationStatus (section 7.2) and 2.0.1
+AuthorizationStatusEnumType, so one answer serves both versions.
+"""
+
 
 @dataclass(frozen=True)
 class BootRule:
@@ -34,6 +46,8 @@ class CsmsPolicy:
     station_boot: dict[str, BootRule] = field(default_factory=dict)  # per station, overrides the two above
     blocked_tokens: set[str] = field(default_factory=set)
     invalid_tokens: set[str] = field(default_factory=set)
+    expired_tokens: set[str] = field(default_factory=set)
+    concurrent_tokens: set[str] = field(default_factory=set)  # answered ConcurrentTx
     passwords: dict[str, str] = field(default_factory=dict)  # station id -> basic auth password
     response_timeout: float = 30.0  # how long an operator command waits for the station
 
@@ -41,15 +55,10 @@ class CsmsPolicy:
         return self.station_boot.get(station_id) or BootRule(self.boot_status, self.heartbeat_interval)
 
     def token_status(self, token: str) -> AuthorizationStatus:
-        """Blocked or Invalid when the token is listed, else Accepted.
-
-        The three values exist with the same spelling in 1.6 AuthorizationStatus and
-        2.0.1 AuthorizationStatusEnumType, so one answer serves both versions.
-        """
-        if token in self.blocked_tokens:
-            return AuthorizationStatus.blocked
-        if token in self.invalid_tokens:
-            return AuthorizationStatus.invalid
+        """The answer of the first token list (`TOKEN_LISTS`) naming the token, else Accepted."""
+        for name, status in TOKEN_LISTS.items():
+            if token in getattr(self, name):
+                return status
         return AuthorizationStatus.accepted
 
     def requires_password(self, station_id: str) -> bool:

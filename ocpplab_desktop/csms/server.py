@@ -54,6 +54,7 @@ from ocpplab_desktop.csms.handlers201 import CsmsHandlers201
 from ocpplab_desktop.csms.policy import CsmsPolicy
 from ocpplab_desktop.csms.publish_commands import PublishCommands
 from ocpplab_desktop.csms.service_commands import ServiceCommands
+from ocpplab_desktop.csms.standing_faults import StandingFaults
 from ocpplab_desktop.csms.state import CsmsEvent, StationState
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.events import EventBus
@@ -180,6 +181,8 @@ class MockCsms(FileCommands, ServiceCommands, PublishCommands):
         self._transaction_ids = itertools.count(1)
         self._ids = CommandIds()
         self._faults: dict[str, LinkFaults] = {}
+        self.all_stations = StandingFaults(bus, self.faults)
+        """CSMS faults standing for every station, those that connect later included."""
         self.files = FileService(bus, host, 0, upload_dir)
         """Firmware to download and a place for uploads, over HTTP on a port of its own (files.py)."""
 
@@ -340,6 +343,7 @@ class MockCsms(FileCommands, ServiceCommands, PublishCommands):
             response_timeout=self._policy.response_timeout,
         )
         self.faults(station_id).attach(endpoint.pipeline)
+        self.all_stations.connected(station_id, version)
         link = _Link(connection, endpoint, BUILDERS[version](station_id, self._ids))
         stale = self._links.get(station_id)
         self._links[station_id] = link

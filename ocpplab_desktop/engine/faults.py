@@ -13,8 +13,10 @@ A `FaultSpec` names what goes wrong, on which end of a station's link and in whi
                                               signature or install; station side only)
 
 `side` is the end that does it: "station" (the lab's station) or "csms" (the mock CSMS's link to
-that station). `direction` is absolute (`to_csms` / `to_station`); left out, it is the direction
-in which the chosen side sends. `count` limits a fault to the next N frames; `rate` with `seed`
+that station; with `all_stations`, its link to every station, those that connect later included,
+until cleared - each link with an interceptor of its own, so a `count` counts per station).
+`direction` is absolute (`to_csms` / `to_station`); left out, it is the direction in which the
+chosen side sends. `count` limits a fault to the next N frames; `rate` with `seed`
 makes a seeded random plan (loss, and a delay of `seconds` +- `jitter`) that stays until cleared.
 `inject` applies a spec to a lab's station and says what it did; every fault is recorded in the
 session as a "fault" event, and the frames it touched carry its note.
@@ -25,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.file_transfers import FirmwareFailure
 from ocpplab_desktop.protocol import faults as wire_faults
 from ocpplab_desktop.protocol.frame import Direction
@@ -41,6 +44,8 @@ KINDS = (
 )  # fmt: skip
 SIDES = ("station", "csms")
 STATION_ONLY = ("power_loss", "clock_skew", "firmware_failure")
+ALL_STATIONS_KINDS = ("drop", "delay", "duplicate", "reorder", "corrupt", "callerror", "silence")
+"""The kinds a CSMS can keep standing on every link; close and malformed act once on one connection."""
 FIRMWARE_STAGES = tuple(f.value for f in FirmwareFailure)
 
 
@@ -66,6 +71,7 @@ class FaultSpec:
     abrupt: bool = False
     pings: bool = False
     stage: str | None = None
+    all_stations: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -96,6 +102,18 @@ class FaultSpec:
             raise FaultError("delay needs seconds (and optionally jitter)")
         if self.kind == "firmware_failure" and self.stage not in FIRMWARE_STAGES:
             raise FaultError(f"firmware_failure needs the stage that fails: one of {', '.join(FIRMWARE_STAGES)}")
+        if self.all_stations:
+            self._check_all_stations()
+
+    def _check_all_stations(self) -> None:
+        if self.side != "csms":
+            raise FaultError("all_stations is for the mock CSMS's faults: side must be 'csms'")
+        if self.kind not in ALL_STATIONS_KINDS or self.pings:
+            what = "silence of pings" if self.pings else self.kind
+            raise FaultError(
+                f"{what} acts on one station's connection, not on all stations: "
+                f"all_stations takes {', '.join(ALL_STATIONS_KINDS)}"
+            )
 
     @property
     def outgoing(self) -> Direction:
@@ -105,6 +123,11 @@ class FaultSpec:
     @property
     def on(self) -> Direction:
         return Direction(self.direction) if self.direction is not None else self.outgoing
+
+    @property
+    def incoming(self) -> Direction:
+        """The direction of the CALLs `side` receives: those a silence leaves unanswered or a callerror answers."""
+        return Direction.TO_STATION if self.side == "station" else Direction.TO_CSMS
 
     def describe(self) -> str:
         parts = [self.kind, f"by the {self.side}"]
@@ -133,8 +156,12 @@ def station_of(lab: Lab, station_id: str) -> Station:
     return station
 
 
-async def inject(lab: Lab, station_id: str, spec: FaultSpec) -> str:
-    """Apply `spec` to the link of `station_id` now; returns what was done, in words."""
+async def inject(lab: Lab, station_id: str | None, spec: FaultSpec) -> str:
+    """Apply `spec` to the link of `station_id` (or, `all_stations`, every link) now; returns what was done."""
+    if spec.all_stations:
+        return _inject_all_stations(lab, spec)
+    if station_id is None:
+        raise FaultError("name the station whose link to fault (or, for a CSMS fault, all_stations)")
     station = station_of(lab, station_id)
     version = station.version
     faults = link_faults(lab, station_id, spec.side)
@@ -163,9 +190,15 @@ async def inject(lab: Lab, station_id: str, spec: FaultSpec) -> str:
 
 
 def clear(lab: Lab, station_id: str, side: str | None = None) -> int:
-    """Clear every fault in force on the station's link (both ends, or one `side`); returns how many."""
+    """Clear every fault in force on the station's link (both ends, or one `side`); returns how many.
+
+    The CSMS's faults for all stations are in force on this link too: clearing its CSMS end ends
+    them, for every station (they are one fault each, not one per station).
+    """
     station = station_of(lab, station_id)
     cleared = 0
+    if side in (None, "csms") and lab.csms is not None:
+        cleared += lab.csms.all_stations.clear()
     for one in (side,) if side is not None else SIDES:
         if one == "csms" and lab.csms is None:
             continue
@@ -184,10 +217,17 @@ def clear(lab: Lab, station_id: str, side: str | None = None) -> int:
 def active(lab: Lab, station_id: str) -> list[tuple[str, str]]:
     """(side, description) of every fault in force on the station's link."""
     out: list[tuple[str, str]] = []
+    standing = lab.csms.all_stations if lab.csms is not None else None
     for side in SIDES:
-        if side == "csms" and lab.csms is None:
+        if standing is None and side == "csms":
             continue
-        out.extend((side, _describe(i)) for i in link_faults(lab, station_id, side).active)
+        mine = link_faults(lab, station_id, side).active
+        if standing is not None and side == "csms":
+            shared = standing.instances()
+            mine = [i for i in mine if id(i) not in shared]
+            # A standing fault that does not fit this station's version is not in force on its link.
+            out.extend(("csms", f.description) for f in standing.active if f.given.get(station_id, True) is not None)
+        out.extend((side, _describe(i)) for i in mine)
     station = station_of(lab, station_id)
     if station.clock_skew_s:
         out.append(("station", f"clock {station.clock_skew_s:+g} s"))
@@ -199,6 +239,28 @@ def active(lab: Lab, station_id: str) -> list[tuple[str, str]]:
 
 
 # --- the kinds ------------------------------------------------------------------------------------
+def _inject_all_stations(lab: Lab, spec: FaultSpec) -> str:
+    csms = lab.csms
+    if csms is None:
+        raise FaultError("the mock CSMS is not running in this lab: a CSMS-side fault needs it")
+    problems = []
+    for version in OcppVersion:
+        try:
+            sample = _interceptor(spec, version)
+        except FaultError as exc:
+            problems.append(str(exc))
+        else:
+            break
+    else:
+        raise FaultError(f"it fits neither OCPP version: {'; '.join(problems)}")
+    known = {station_id: state.version for station_id, state in csms.stations.items()}
+    description = f"{_describe(sample)}, on every station's link"
+    fault = csms.all_stations.add(description, lambda version: _interceptor(spec, version), known)
+    applied = sorted(sid for sid, instance in fault.given.items() if instance is not None)
+    now = f"now on {', '.join(applied)}" if applied else "no station known yet"
+    return f"the CSMS applies to every station's link, until cleared: {fault.description} ({now})"
+
+
 def _interceptor(spec: FaultSpec, version: Any) -> Interceptor:
     on, count, action = spec.on, spec.count, spec.action
     if spec.rate is not None:
@@ -219,16 +281,14 @@ def _interceptor(spec: FaultSpec, version: Any) -> Interceptor:
         return wire_faults.Corrupt(on, count=count, action=action, seed=spec.seed or 0)
     if spec.kind == "silence":
         # The side stops answering: the CALLs coming to it get no answer.
-        incoming = Direction.TO_STATION if spec.side == "station" else Direction.TO_CSMS
         return wire_faults.Silence(
-            Direction(spec.direction) if spec.direction else incoming, count=count, action=action
+            Direction(spec.direction) if spec.direction else spec.incoming, count=count, action=action
         )
     if spec.kind == "callerror":
-        incoming = Direction.TO_STATION if spec.side == "station" else Direction.TO_CSMS
         assert spec.action is not None and spec.code is not None
         try:
             return wire_faults.CallErrorReply(
-                version, incoming, spec.action, spec.code, spec.description, spec.details, times=count
+                version, spec.incoming, spec.action, spec.code, spec.description, spec.details, times=count
             )
         except ValueError as exc:
             raise FaultError(str(exc)) from exc
@@ -275,10 +335,10 @@ async def _malformed(lab: Lab, station: Station, spec: FaultSpec, faults: LinkFa
     assert spec.form is not None
     endpoint = station.endpoint if spec.side == "station" else _csms_endpoint(lab, station.id)
     try:
-        # A reused id is the id of the last CALL this side sent.
-        text = wire_faults.malformed(
-            spec.form, station.version, action=spec.action, unique_id=endpoint.rpc.last_call_id
-        )
+        # A reused id is the id of the last CALL this side sent; every other form takes a new id,
+        # as any CALL must (1.6J and 2.0.1 part 4, 4.1.4), so that it breaks one rule only.
+        uid = endpoint.rpc.last_call_id if spec.form == "reused_id" else endpoint.rpc.new_id()
+        text = wire_faults.malformed(spec.form, station.version, action=spec.action, unique_id=uid)
     except ValueError as exc:
         raise FaultError(str(exc)) from exc
     note = f"fault: malformed {spec.form}"

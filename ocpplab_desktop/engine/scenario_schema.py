@@ -229,6 +229,7 @@ class InjectArgs(Schema):
     abrupt: bool = False
     pings: bool = False
     stage: Annotated[str, one_of(FIRMWARE_STAGES)] | None = None
+    all_stations: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> InjectArgs:

@@ -4,7 +4,7 @@ A workspace is the stations (their configurations, in the tree's order), what of
 a real station keeps over a reboot - whether a connector was made Unavailable (1.6 section
 5.2: "persistent across reboots"; 2.0.1 G03.FR.04), whether its network link was up and the Local
 Authorization List the CSMS sent it (1.6 section 3.5.3, 2.0.1 D01: kept until the CSMS changes it) - and
-the mock CSMS's policy (boot answer, heartbeat interval, blocked and invalid tokens). A cable
+the mock CSMS's policy (boot answer, heartbeat interval, the token lists). A cable
 or a running transaction is not kept: a restart of the lab is a power cycle of its stations.
 The window's layout is not part of it; Qt's settings keep that per user.
 
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from ocpp.v16.enums import RegistrationStatus
 from pydantic import AfterValidator, Field, ValidationError
 
+from ocpplab_desktop.csms.policy import TOKEN_LISTS
 from ocpplab_desktop.model.auth_cache import TokenInfo
 from ocpplab_desktop.model.config import ConfigError, StationConfig, connector_name
 from ocpplab_desktop.model.document import (
@@ -107,26 +108,22 @@ class PolicyEntry:
     heartbeat_interval: int = 300
     blocked_tokens: tuple[str, ...] = ()
     invalid_tokens: tuple[str, ...] = ()
+    expired_tokens: tuple[str, ...] = ()
+    concurrent_tokens: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, policy: CsmsPolicy) -> PolicyEntry:
-        return cls(
-            RegistrationStatus(policy.boot_status).value,
-            policy.heartbeat_interval,
-            tuple(sorted(policy.blocked_tokens)),
-            tuple(sorted(policy.invalid_tokens)),
-        )
+        lists = {name: tuple(sorted(getattr(policy, name))) for name in TOKEN_LISTS}
+        return cls(RegistrationStatus(policy.boot_status).value, policy.heartbeat_interval, **lists)
 
     def apply_to(self, policy: CsmsPolicy) -> None:
         policy.boot_status = RegistrationStatus(self.boot_status)
         policy.heartbeat_interval = self.heartbeat_interval
-        # In place: the CSMS's handlers hold these very sets.
-        for tokens, wanted in (
-            (policy.blocked_tokens, self.blocked_tokens),
-            (policy.invalid_tokens, self.invalid_tokens),
-        ):
+        for name in TOKEN_LISTS:
+            # In place: the CSMS's handlers hold these very sets.
+            tokens: set[str] = getattr(policy, name)
             tokens.clear()
-            tokens.update(wanted)
+            tokens.update(getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -154,9 +151,7 @@ class Workspace:
             data["csms_policy"] = {
                 "boot_status": policy.boot_status,
                 "heartbeat_interval": policy.heartbeat_interval,
-                "blocked_tokens": list(policy.blocked_tokens),
-                "invalid_tokens": list(policy.invalid_tokens),
-            }
+            } | {name: list(getattr(policy, name)) for name in TOKEN_LISTS}
         return data
 
     def dumps(self) -> str:
@@ -206,8 +201,7 @@ class Workspace:
             else PolicyEntry(
                 policy.boot_status,
                 policy.heartbeat_interval,
-                tuple(policy.blocked_tokens),
-                tuple(policy.invalid_tokens),
+                **{name: tuple(getattr(policy, name)) for name in TOKEN_LISTS},
             ),
         )
 
@@ -282,6 +276,8 @@ class PolicySchema(Schema):
     heartbeat_interval: Interval = PolicyEntry.heartbeat_interval
     blocked_tokens: list[str] = Field(default_factory=list)
     invalid_tokens: list[str] = Field(default_factory=list)
+    expired_tokens: list[str] = Field(default_factory=list)
+    concurrent_tokens: list[str] = Field(default_factory=list)
 
 
 class WorkspaceSchema(Schema):

@@ -9,7 +9,8 @@ of the console's `TaskSet`; its answer, or what went wrong, is shown beside the 
 GetCompositeSchedule answer also as a plot) and kept in a short history, with the files stations
 uploaded to the CSMS's file service. UpdateFirmware, GetDiagnostics and GetLog start from that
 service's URLs, and a firmware picker serves an image from disk (`console_files`). The station table
-is `csms_stations`; the words of the table and of the outcomes are in `csms.console_text`.
+is `csms_stations`, the policy pane `csms_policy_pane`; the words of the table and of the outcomes
+are in `csms.console_text`.
 """
 
 from __future__ import annotations
@@ -18,15 +19,13 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import shiboken6
-from ocpp.v16.enums import RegistrationStatus
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
-    QSignalBlocker,
     Qt,
     QTimer,
     QUrl,
@@ -45,7 +44,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -55,7 +53,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -83,7 +80,8 @@ from ocpplab_desktop.gui.console_files import (
     upload_line,
     upload_preview,
 )
-from ocpplab_desktop.gui.console_forms import CommandForm, InputProblem, RemoteStopForm, split_list
+from ocpplab_desktop.gui.console_forms import CommandForm, InputProblem, RemoteStopForm
+from ocpplab_desktop.gui.csms_policy_pane import PolicyPane
 from ocpplab_desktop.gui.csms_stations import CsmsStationModel
 from ocpplab_desktop.gui.profile_editor import ProfileEditor, SchedulePlot, composite_steps
 from ocpplab_desktop.gui.schema_form import SchemaForm
@@ -264,39 +262,13 @@ class CsmsConsole(QWidget):
         history_layout.addWidget(self.history)
         history_layout.addLayout(uploads_row)
 
-        policy_box = QGroupBox("CSMS policy")
-        self.boot_status = QComboBox()
-        self.boot_status.addItems([s.value for s in RegistrationStatus])
-        self.boot_status.setToolTip(
-            "The answer to the next BootNotification (1.6 section 4.2; 2.0.1 B01-B03); "
-            "Pending or Rejected stations boot again after the interval"
-        )
-        self.heartbeat = QSpinBox()
-        self.heartbeat.setRange(1, 86_400)
-        self.heartbeat.setSuffix(" s")
-        self.heartbeat.setToolTip("The interval the BootNotification answer gives; applies from the next boot")
-        self.blocked = QLineEdit()
-        self.blocked.setPlaceholderText("comma separated")
-        self.blocked.setToolTip("Tokens answered Blocked in Authorize and transaction messages")
-        self.invalid = QLineEdit()
-        self.invalid.setPlaceholderText("comma separated")
-        self.invalid.setToolTip("Tokens answered Invalid in Authorize and transaction messages")
-        form = QFormLayout(policy_box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Boot answer", self.boot_status)
-        form.addRow("Heartbeat interval", self.heartbeat)
-        form.addRow("Blocked tokens", self.blocked)
-        form.addRow("Invalid tokens", self.invalid)
-        self.boot_status.currentTextChanged.connect(self._apply_boot_status)
-        self.heartbeat.valueChanged.connect(self._apply_heartbeat)
-        self.blocked.textChanged.connect(self._apply_blocked)
-        self.invalid.textChanged.connect(self._apply_invalid)
+        self.policy_pane = PolicyPane()
 
         area = QWidget()
         self._lower_row = QBoxLayout(QBoxLayout.Direction.LeftToRight, area)
         self._lower_row.setContentsMargins(0, 0, 0, 0)
         self._lower_row.addWidget(history_box, 3)
-        self._lower_row.addWidget(policy_box, 2)
+        self._lower_row.addWidget(self.policy_pane, 2)
         return area
 
     # --- state ---------------------------------------------------------------------------
@@ -334,7 +306,7 @@ class CsmsConsole(QWidget):
         if wanted is None and self.model.rowCount() > 0:
             wanted = self.model.row(0).station_id
         self.select_station(wanted)
-        self._show_policy(csms)
+        self.policy_pane.show_policy(csms.policy)
 
     def follow_station(self, station_id: str) -> None:
         """The station chosen elsewhere: select it now if the CSMS knows it, else as soon as it does."""
@@ -580,31 +552,6 @@ class CsmsConsole(QWidget):
         """Cancel the commands still waiting for an answer, and wait until they have ended."""
         await self._tasks.close()
 
-    # --- policy --------------------------------------------------------------------------
-    def _show_policy(self, csms: MockCsms) -> None:
-        """Show the live policy (a scenario may change it too), leaving alone a field being edited."""
-        policy = csms.policy
-        _sync(self.boot_status, self.boot_status.currentText() == policy.boot_status, policy.boot_status.value)
-        _sync(self.heartbeat, self.heartbeat.value() == policy.heartbeat_interval, policy.heartbeat_interval)
-        for edit, tokens in ((self.blocked, policy.blocked_tokens), (self.invalid, policy.invalid_tokens)):
-            _sync(edit, set(split_list(edit.text())) == tokens, ", ".join(sorted(tokens)))
-
-    def _apply_boot_status(self, text: str) -> None:
-        if self._csms is not None:
-            self._csms.policy.boot_status = RegistrationStatus(text)
-
-    def _apply_heartbeat(self, seconds: int) -> None:
-        if self._csms is not None:
-            self._csms.policy.heartbeat_interval = seconds
-
-    def _apply_blocked(self, text: str) -> None:
-        if self._csms is not None:
-            _replace(self._csms.policy.blocked_tokens, split_list(text))
-
-    def _apply_invalid(self, text: str) -> None:
-        if self._csms is not None:
-            _replace(self._csms.policy.invalid_tokens, split_list(text))
-
     # --- visibility ----------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -622,22 +569,3 @@ class CsmsConsole(QWidget):
         for row in (self._command_row, self._lower_row):
             row.setDirection(direction)
         super().resizeEvent(event)
-
-
-def _sync(widget: QComboBox | QSpinBox | QLineEdit, same: bool, value: Any) -> None:
-    """Show `value` in a policy field without applying it back, unless it is shown already or has the focus."""
-    if same or widget.hasFocus():
-        return
-    with QSignalBlocker(widget):
-        if isinstance(widget, QComboBox):
-            widget.setCurrentText(value)
-        elif isinstance(widget, QSpinBox):
-            widget.setValue(value)
-        else:
-            widget.setText(value)
-
-
-def _replace(tokens: set[str], new: Iterable[str]) -> None:
-    """Change a policy's token set in place: the CSMS handlers hold the same set."""
-    tokens.clear()
-    tokens.update(new)

@@ -5,7 +5,8 @@ same call scenario files and the command line use, so the panel holds no fault l
 own: it offers the version's actions and error codes (`schemas.ACTIONS`, `errors.ERROR_CODES`)
 and the malformed forms (`protocol.faults.KINDS`), says what the engine did, or the
 `FaultError` that says why not, and lists `active()` faults. A control that cannot apply is
-disabled with a tooltip that says why.
+disabled with a tooltip that says why. On the CSMS side, All stations makes the network and
+CALLERROR faults the mock CSMS's for every station (`FaultSpec.all_stations`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import shiboken6
@@ -67,6 +69,7 @@ WHY_EXTERNAL = "This station talks to an external CSMS: only the station's end o
 WHY_STATION_ONLY = "Power and clock faults happen to the station: choose the Station side"
 WHY_NOT_CONNECTED = "Not connected: there is no connection to close"
 WHY_PLAN = "The random plan decides each frame's fate: uncheck it to inject one kind"
+WHY_ALL_CSMS = "Only the mock CSMS can fault every station's link at once: choose the Mock CSMS side"
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
@@ -189,6 +192,7 @@ class FaultPanel(QWidget):
         self._sides.addButton(self.side_station)
         self._sides.addButton(self.side_csms)
         self._sides.buttonToggled.connect(lambda _b, _on: self.refresh())
+        self.all_stations = QCheckBox("All stations")
         self.tabs = FittingTabs()
         self.tabs.setDocumentMode(True)
         self._tab_pages = [
@@ -209,7 +213,9 @@ class FaultPanel(QWidget):
         # list itself scrolls into view below the forms.
         self.active_count = QLabel()
         self.clear_button = QPushButton("Clear all")
-        self.clear_button.setToolTip("Clear every fault on this station's link, at both ends")
+        self.clear_button.setToolTip(
+            "Clear every fault on this station's link, at both ends, and the CSMS's faults for all stations"
+        )
         self.clear_button.clicked.connect(self.clear_all)
         header = _row(self.title)
         header.addWidget(self.active_count)
@@ -218,7 +224,7 @@ class FaultPanel(QWidget):
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(header)
-        layout.addLayout(_row(QLabel("Side"), self.side_station, self.side_csms))
+        layout.addLayout(_row(QLabel("Side"), self.side_station, self.side_csms, self.all_stations))
         layout.addWidget(self.tabs)
         layout.addWidget(self.outcome)
         layout.addWidget(self._build_active(), 1)
@@ -412,6 +418,10 @@ class FaultPanel(QWidget):
         _enable(self.side_csms, csms_why, "The mock CSMS's end of this station's link")
         if csms_why is not None and self.side_csms.isChecked():
             self.side_station.setChecked(True)
+        all_why = None if self.side == "csms" else WHY_ALL_CSMS
+        _enable(self.all_stations, all_why, "Network and CALLERROR faults on every station's link, later ones too")
+        if all_why is not None:
+            self.all_stations.setChecked(False)
         self._enable_network()
         station_side = None if self.side == "station" else WHY_STATION_ONLY
         powered = station.power.on
@@ -543,6 +553,8 @@ class FaultPanel(QWidget):
             return
         try:
             built = spec()
+            if self.all_stations.isChecked() and built.kind in faults.ALL_STATIONS_KINDS:
+                built = replace(built, all_stations=True)  # close and malformed act on this station only
         except FaultError as exc:
             self._show_outcome(f"Not injected: {exc}", ok=False)
             return

@@ -229,3 +229,27 @@ async def test_reordered_frames_reach_the_csms_in_swapped_order(lab: Lab) -> Non
         if f.action == "DataTransfer" and f.direction.value == "to_csms"
     ]  # fmt: skip
     assert [kind for kind, _ in arrived] == [MessageType.CALLRESULT, MessageType.CALL], "the answer overtook the CALL"
+
+
+async def test_an_export_and_its_import_keep_what_a_fault_did_to_each_frame(lab: Lab, tmp_path: Path) -> None:
+    station = await registered(lab, OcppVersion.V16)
+    await faults.inject(lab, station.id, FaultSpec("corrupt", count=1, action="DataTransfer", seed=3))
+    with pytest.raises((CallTimeout, CallErrorReceived)):
+        await data_transfer(station, "broken on the way")
+    await faults.inject(lab, station.id, FaultSpec("drop", count=1, action="DataTransfer"))
+    with pytest.raises(CallTimeout):
+        await data_transfer(station, "lost on the way")
+    marked = stored(lab, "SELECT raw, note, intended FROM frames WHERE note LIKE 'fault:%' ORDER BY seq")
+    assert {note.split()[1] for _, note, _ in marked} >= {"corrupt", "drop"}, marked
+
+    assert lab.store is not None and lab.session_id is not None
+    export = tmp_path / "faulted.jsonl"
+    lab.store.export_jsonl(lab.session_id, export)
+    imported = lab.store.import_jsonl(export)
+    again = stored(
+        lab,
+        "SELECT raw, note, intended FROM frames WHERE session_id = ? AND note LIKE 'fault:%' ORDER BY seq",
+        imported.session_id,
+    )
+    assert again == marked, "the imported session marks the same frames, with the same intended text"
+    assert any(intended is not None and "broken on the way" in intended for _, _, intended in again)

@@ -217,12 +217,16 @@ async def test_a_workspace_file_round_trip_gives_the_same_workspace(tmp_path: Pa
         await station.act(1, 2, UserAction.MAKE_UNAVAILABLE)
         assert lab.csms is not None
         lab.csms.policy.blocked_tokens.update({"B-2", "B-1"})
+        lab.csms.policy.expired_tokens.add("OLD-CARD")
+        lab.csms.policy.concurrent_tokens.add("BUSY-CARD")
         lab.csms.policy.boot_status = RegistrationStatus.pending
         original = snapshot(lab)
         original.save(tmp_path / "shared.json")
 
     loaded = Workspace.load(tmp_path / "shared.json")
     assert loaded == original
+    assert loaded.csms_policy is not None
+    assert (loaded.csms_policy.expired_tokens, loaded.csms_policy.concurrent_tokens) == (("OLD-CARD",), ("BUSY-CARD",))
     async with lab_on(tmp_path / "colleague.db") as lab:
         assert lab.workspace is not None
         assert await lab.workspace.replace(loaded) == []

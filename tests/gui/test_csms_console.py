@@ -221,12 +221,33 @@ def test_a_token_blocked_in_the_policy_is_answered_blocked_at_the_station(
     station = registered(loop, lab, "ac-22kw-wallbox", "CP-AUTH")
     act(loop, station, UserAction.PLUG_IN)
     console = open_console(qtbot, lab)
-    qtbot.keyClicks(console.blocked, "TAG-LOST, TAG-STOLEN")
+    qtbot.keyClicks(console.policy_pane.tokens["blocked_tokens"], "TAG-LOST, TAG-STOLEN")
     assert lab.csms is not None and lab.csms.policy.blocked_tokens == {"TAG-LOST", "TAG-STOLEN"}
 
     assert act(loop, station, UserAction.PRESENT_TOKEN, token="TAG-STOLEN") == "token TAG-STOLEN Blocked"
     assert station.connectors[0].status() == "Preparing" and station.connectors[0].token is None
     assert "accepted" in act(loop, station, UserAction.PRESENT_TOKEN, token="TAG-GOOD")
+
+
+def test_the_expired_and_concurrent_token_fields_make_the_csms_answer_so(
+    qtbot: Any, loop: QtAsyncLoop, lab: Lab
+) -> None:
+    station = registered(loop, lab, "ac-22kw-wallbox-v201", "CP-AUTH-201")
+    act(loop, station, UserAction.PLUG_IN)
+    console = open_console(qtbot, lab)
+    pane = console.policy_pane
+    form = pane.layout()
+    labels = [form.labelForField(edit).text() for edit in pane.tokens.values()]  # type: ignore[attr-defined]
+    assert labels == ["Blocked tokens", "Invalid tokens", "Expired tokens", "ConcurrentTx tokens"]
+    qtbot.keyClicks(pane.tokens["expired_tokens"], "TAG-OLD")
+    qtbot.keyClicks(pane.tokens["concurrent_tokens"], "TAG-BUSY, TAG-TWICE")
+    assert lab.csms is not None
+    policy = lab.csms.policy
+    assert (policy.expired_tokens, policy.concurrent_tokens) == ({"TAG-OLD"}, {"TAG-BUSY", "TAG-TWICE"})
+
+    assert act(loop, station, UserAction.PRESENT_TOKEN, token="TAG-OLD") == "token TAG-OLD Expired"
+    assert act(loop, station, UserAction.PRESENT_TOKEN, token="TAG-TWICE") == "token TAG-TWICE ConcurrentTx"
+    assert not station.connectors[0].tx_started
 
 
 def test_policy_fields_change_the_csms_answers_and_follow_changes_made_elsewhere(
@@ -235,9 +256,9 @@ def test_policy_fields_change_the_csms_answers_and_follow_changes_made_elsewhere
     assert lab.csms is not None
     policy = lab.csms.policy
     console = open_console(qtbot, lab)
-    console.boot_status.setCurrentText("Pending")
-    console.heartbeat.setValue(42)
-    qtbot.keyClicks(console.invalid, "TAG-X")
+    console.policy_pane.boot_status.setCurrentText("Pending")
+    console.policy_pane.heartbeat.setValue(42)
+    qtbot.keyClicks(console.policy_pane.tokens["invalid_tokens"], "TAG-X")
     assert (policy.boot_status, policy.heartbeat_interval, policy.invalid_tokens) == ("Pending", 42, {"TAG-X"})
 
     station = add_station(loop, lab, "ac-22kw-wallbox", "CP-PEND")
@@ -246,7 +267,7 @@ def test_policy_fields_change_the_csms_answers_and_follow_changes_made_elsewhere
 
     policy.blocked_tokens.add("TAG-FROM-A-SCENARIO")
     console.refresh()
-    assert console.blocked.text() == "TAG-FROM-A-SCENARIO"
+    assert console.policy_pane.tokens["blocked_tokens"].text() == "TAG-FROM-A-SCENARIO"
 
 
 def test_a_command_to_a_disconnected_station_is_shown_as_a_readable_error(

@@ -18,12 +18,13 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from ocpplab_desktop.engine.lab import Lab
+from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.gui.app import MainWindow
-from ocpplab_desktop.gui.fault_panel import WHY_EXTERNAL, WHY_STATION_ONLY, FaultPanel
+from ocpplab_desktop.gui.fault_panel import WHY_ALL_CSMS, WHY_EXTERNAL, WHY_STATION_ONLY, FaultPanel
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.model.templates import load_template
-from ocpplab_desktop.protocol.errors import ERROR_CODES
+from ocpplab_desktop.protocol.errors import ERROR_CODES, CallErrorReceived
 from ocpplab_desktop.protocol.faults import NOTE_PREFIX
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
@@ -228,6 +229,47 @@ def test_clear_all_empties_the_active_list_at_both_ends(in_lab: LabHarness) -> N
         assert panel.active_faults == [] and panel.active_list.item(0).text() == "none"
         assert panel.active_count.text() == "none active" and not panel.clear_button.isEnabled()
         assert panel.outcome.text().endswith("2 fault(s) cleared")
+
+    in_lab(scenario)
+
+
+def test_all_stations_makes_the_csms_callerror_every_station_s_and_clear_all_ends_it(in_lab: LabHarness) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        first = await add_registered(window, V16)
+        second = await add_registered(window, V201)
+        panel = faults_dock(window)
+        assert not panel.all_stations.isEnabled() and panel.all_stations.toolTip() == WHY_ALL_CSMS
+        panel.side_csms.click()
+        assert panel.all_stations.isEnabled()
+        panel.all_stations.click()
+        panel.tabs.setCurrentIndex(1)
+        panel.error_action.setCurrentText("DataTransfer")
+        choose(panel.error_code, "InternalError")
+        panel.times_always.click()
+
+        panel.callerror_button.click()
+        await until(lambda: bool(panel.active_faults), "the fault for all stations to be listed")
+        [(side, description)] = panel.active_faults
+        assert side == "csms" and "every station" in description and "every station" in panel.outcome.text()
+        window.select_station(first.id)
+        assert panel.station is first
+        await until(lambda: panel.active_faults == [(side, description)], "the first station to show it too")
+        third = await add_registered(window, V16)
+
+        async def answer(station: Station) -> str:
+            try:
+                await station.send("DataTransfer", {"vendorId": "ocpplab.test"})
+            except CallErrorReceived as error:
+                return error.code
+            return "answered"
+
+        assert [await answer(s) for s in (first, second, third)] == ["InternalError"] * 3
+
+        panel.clear_button.click()
+        assert panel.active_faults == [] and panel.outcome.text().endswith("1 fault(s) cleared")
+        assert [await answer(s) for s in (first, second, third)] == ["answered"] * 3
+        panel.side_station.click()
+        assert not panel.all_stations.isChecked() and not panel.all_stations.isEnabled()
 
     in_lab(scenario)
 
