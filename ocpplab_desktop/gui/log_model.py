@@ -148,7 +148,8 @@ class FrameLogModel(QAbstractTableModel):
         book = self._book
         self._drop_oldest(book.overflow(len(frames)))
         start = book.end
-        stations, actions = book.extend(frames)
+        # Held without their parsed messages (see Frame.held): rows parse again what they show.
+        stations, actions = book.extend([frame.held() for frame in frames])
         if stations:
             self.stations_added.emit(stations)
         if actions:
@@ -200,7 +201,7 @@ class FrameLogModel(QAbstractTableModel):
         """The frame shown in `row` (IndexError outside 0..rowCount()-1)."""
         if not 0 <= row < len(self._visible):
             raise IndexError(f"log row {row} does not exist; the log shows {len(self._visible)} rows")
-        return self._book.frame(self._visible[row])
+        return self._book.frame(self._visible[row]).parsed()
 
     def absolute_index(self, row: int) -> int:
         """A key for the frame in `row` that survives filter changes and the cap (see `row_of`)."""
@@ -216,7 +217,7 @@ class FrameLogModel(QAbstractTableModel):
     def partner_frame(self, row: int) -> Frame | None:
         """The request a response answers, or the response to a request, shown or not."""
         absolute = self._book.partner(self._visible[row])
-        return None if absolute is None else self._book.frame(absolute)
+        return None if absolute is None else self._book.frame(absolute).parsed()
 
     def find_partner(self, row: int) -> int | None:
         """The row of the partner frame (see `partner_frame`), or None if absent or filtered out."""
@@ -288,9 +289,9 @@ class FrameLogModel(QAbstractTableModel):
                 return self._mono_font
             return self._bold_font if column == _TYPE_COLUMN and is_error(frame) else None
         if role == _TOOLTIP:
-            return self._tooltip(frame)
+            return self._tooltip(frame.parsed())
         if role == FrameRole:
-            return frame
+            return frame.parsed()
         return None
 
     def _texts(self, absolute: int, frame: Frame) -> tuple[str, ...]:
@@ -307,7 +308,7 @@ class FrameLogModel(QAbstractTableModel):
                 formatting.TYPE_LABELS[frame.message_type],
                 frame.action or "",
                 frame.unique_id or "",
-                formatting.frame_summary(frame),
+                formatting.frame_summary(frame.parsed()),
                 formatting.format_rtt(frame.rtt_ms),
             )
             self._display_cache[absolute] = texts

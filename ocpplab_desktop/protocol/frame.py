@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -107,14 +107,27 @@ class Frame:
             "intended": self.intended,
         }
 
+    def held(self) -> Frame:
+        """This frame without its parsed message, for keeping many of them (the window's log).
+
+        A parsed MeterValues is a few dozen dicts and lists, each one more object for the cyclic
+        garbage collector to walk on every full collection; the raw text is one string it skips.
+        `parsed()` gives the whole frame back."""
+        return self if self.message is None else replace(self, message=None)
+
+    def parsed(self) -> Frame:
+        """This frame with `message` parsed from `raw` (itself when it already has it, or when the
+        text is not JSON)."""
+        if self.message is not None:
+            return self
+        message = parse_json(self.raw)
+        return self if message is None else replace(self, message=message)
+
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Frame:
         """Rebuild a frame from `to_record()` output (the store, an import)."""
         raw = record["raw"]
-        try:
-            message = json.loads(raw)
-        except ValueError:
-            message = None
+        message = parse_json(raw)
         return cls(
             seq=int(record["seq"]),
             wall_time=float(record["wall_time"]),
@@ -132,6 +145,14 @@ class Frame:
             note=record.get("note"),
             intended=record.get("intended"),
         )
+
+
+def parse_json(text: str) -> Any:
+    """The JSON value of `text`, or None when it is not JSON (too deeply nested counts as not JSON)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def next_seq() -> int:

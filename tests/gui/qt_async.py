@@ -1,14 +1,15 @@
 """asyncio on Qt for widget tests: a qasync loop per test, and a way to run it until something holds.
 
-Widgets start engine work with `asyncio.ensure_future`, as in the app, where `qasync.run`
+Widgets start engine work with `asyncio.ensure_future`, as in the app, where `gui.event_loop.run`
 drives asyncio on Qt's event loop. What works reliably here, and why:
 
 - Tests are plain (sync) functions. pytest-asyncio would run an `async def` test on its own,
   non-Qt loop, and choosing another loop needs a conftest hook (which would apply to every
   async test in the directory) or the `event_loop_policy` fixture, deprecated and so an
   error under filterwarnings=error.
-- `QtAsyncLoop` makes a `qasync.QEventLoop` the current loop, so `ensure_future` in a click
-  handler schedules onto it, and closes it afterwards with whatever is left cancelled.
+- `QtAsyncLoop` makes the app's loop (`gui.event_loop.LabEventLoop`, a qasync loop) the current
+  one, so `ensure_future` in a click handler schedules onto it, and closes it afterwards with
+  whatever is left cancelled.
 - `run_until(condition)` runs that loop (Qt events included) until the condition holds.
   `qtbot.waitUntil` is not enough: it spins Qt's loop, which does run qasync's callbacks,
   but asyncio does not consider the loop *running*, so engine code that calls
@@ -32,8 +33,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
+
+from ocpplab_desktop.gui.event_loop import LabEventLoop
 
 T = TypeVar("T")
 
@@ -42,7 +44,7 @@ class QtAsyncLoop:
     """A qasync loop set as the current asyncio loop for the duration of a `with` block."""
 
     def __init__(self, app: QApplication) -> None:
-        self.loop = qasync.QEventLoop(app)
+        self.loop = LabEventLoop(app)
 
     def __enter__(self) -> QtAsyncLoop:
         asyncio.set_event_loop(self.loop)

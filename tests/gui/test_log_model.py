@@ -128,8 +128,9 @@ def test_errors_and_invalid_frames_are_tinted_and_others_are_not(mixed: list[Fra
 def test_frame_role_and_frame_at_return_the_record(mixed: list[Frame]) -> None:
     model = FrameLogModel()
     model.append_frames(mixed)
-    assert model.data(model.index(5, Column.TIME), FrameRole) is mixed[5]
-    assert model.frame_at(5) is mixed[5]
+    # Equal, message included: the log holds frames without their parsed messages and parses again.
+    assert model.data(model.index(5, Column.TIME), FrameRole) == mixed[5]
+    assert model.frame_at(5) == mixed[5] and model.frame_at(5).message == mixed[5].message
     with pytest.raises(IndexError, match="does not exist"):
         model.frame_at(8)
     assert model.data(QModelIndex(), Qt.ItemDataRole.DisplayRole) is None
@@ -226,7 +227,7 @@ def test_find_partner_links_request_and_response(make_frame: FrameFactory, excha
     model.append_frames([call, heartbeat, other_station, csms_copy, result])
     assert model.find_partner(0) == 4
     assert model.find_partner(4) == 0
-    assert model.partner_frame(4) is call
+    assert model.partner_frame(4) == call
     assert model.find_partner(1) is None, "a heartbeat nobody answered has no partner"
     assert model.find_partner(2) is None, "same id from another station is not a partner"
 
