@@ -170,8 +170,8 @@ def main() -> None:
                     args.stations,
                     args.seconds,
                     Path(tmp) / "window.db",
-                    args.profile,
-                    not args.no_heap_keeper,
+                    profile=args.profile,
+                    manage_heap=not args.no_heap_keeper,
                 )
             )
         finally:
