@@ -81,8 +81,9 @@ class Lab:
         self._name_with_stations = name_with_stations
         self.workspace: WorkspaceKeeper | None = None
         self.heap: HeapKeeper | None = HeapKeeper() if manage_heap else None
-        """`manage_heap`: freeze the heap and collect from the clock task (fleets; see engine/heap.py). Off
-        by default: in a process with Qt widgets, the deferred collections have deadlocked in Qt destructors."""
+        """`manage_heap`: freeze the heap and collect from the clock task (fleets and the window's lab; see
+        engine/heap.py). Off by default: in window tests, deferred collections have deadlocked in Qt
+        destructors (docs/architecture.md, "The heap")."""
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
