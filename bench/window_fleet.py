@@ -23,6 +23,7 @@ import asyncio
 import cProfile
 import gc
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -81,6 +82,7 @@ async def measure(
     selects: list[float] = []
     frames0 = window.frame_count
     rss0 = current_rss_mb()
+    sim0 = lab.clock.now
     cpu0 = fleet.usage()["cpu_s"]
     pauses = GcPauses()
     gc.callbacks.append(pauses)
@@ -97,6 +99,7 @@ async def measure(
         i += 1
     elapsed = time.monotonic() - start
     rss1 = current_rss_mb()
+    sim_rate = (lab.clock.now - sim0) / (time.monotonic() - start)
     gc.callbacks.remove(pauses)
     if profiler is not None:
         profiler.disable()
@@ -107,7 +110,14 @@ async def measure(
     window.close()
     await window.close_tasks()
     await lab.close()
+    with sqlite3.connect(db) as conn:
+        by_action = conn.execute(
+            "SELECT coalesce(action, '?') || ' ' || message_type, count(*) FROM frames"
+            " WHERE side = 'station' GROUP BY 1 ORDER BY 2 DESC LIMIT 8"
+        ).fetchall()
     return {
+        "by_action": by_action,
+        "sim_rate": sim_rate,
         "charging": charging,
         "frames_per_s": frames / elapsed,
         "cpu_share": cpu / elapsed,
@@ -184,6 +194,8 @@ def main() -> None:
     print(f"  event-loop lag p50/p99/max: {p(r['lags'], 0.5):.1f} / {p(r['lags'], 0.99):.1f} / {max(r['lags']):.1f} ms")
     print(f"  select a station p50/max:  {p(r['selects'], 0.5):.1f} / {max(r['selects']):.1f} ms")
     print(f"  peak RSS:                  {r['rss']:.0f} MB")
+    print(f"  simulated s per real s:    {r['sim_rate']:.3f}")
+    print("  frames stored, by action:  " + ", ".join(f"{name} {count:,}" for name, count in r["by_action"]))
     print(f"  garbage collections:       {r['gc']}")
     print(f"  RSS over the window:       {r['rss_window'][0]:.0f} -> {r['rss_window'][1]:.0f} MB")
 

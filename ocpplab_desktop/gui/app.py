@@ -59,6 +59,8 @@ STATE_VERSION = 2
 SETTINGS_GEOMETRY = "mainWindow/geometry"
 SETTINGS_STATE = "mainWindow/state"
 STATUS_MS = 250
+QUIET_ACTIONS = frozenset({"MeterValues", "Heartbeat"})
+"""Actions whose frames change no state the window shows outside the log and the graph."""
 
 
 def _scrolling(content: QWidget) -> QScrollArea:
@@ -296,7 +298,9 @@ class MainWindow(QMainWindow):
         self.log_view.append_frames(frames)
         self.frame_count += len(frames)
         self.frames_label.setText(f"{self.frame_count:,} frames")
-        self._touched({frame.station_id for frame in frames})
+        # Meter values and heartbeats change nothing the tree or the actions show: with a fleet they
+        # are nearly every frame, and re-reading every station for them was the tree's main cost.
+        self._touched({frame.station_id for frame in frames if frame.action not in QUIET_ACTIONS})
 
     def _on_samples(self, samples: list[MeterSample]) -> None:
         self.power_plot.add_samples(samples)

@@ -1,6 +1,7 @@
 """Power, limit, phase currents, energy and SoC of one connector or a whole station, over simulated time.
 
-Samples land in preallocated numpy ring buffers; nothing is drawn when they arrive. A 10 Hz
+Samples land in numpy ring buffers, one per connector; nothing is drawn when they arrive, and an
+EVSE's or a station's graph is made from its connectors' buffers when it is drawn (`plot_groups`). A 10 Hz
 timer, running only while the widget is visible, hands the buffers to pyqtgraph when new data
 came in, and pyqtgraph clips to the view and peak-downsamples long windows (GUIDE "Measured on
 this machine").
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.formatting import format_elapsed
+from ocpplab_desktop.gui.plot_groups import group_rows
 from ocpplab_desktop.model.events import MeterSample
 
 REDRAW_MS = 100
@@ -195,10 +197,10 @@ class PowerPlot(QWidget):
         self._capacity = capacity
         self._rings: dict[TargetKey, RingBuffer] = {}
         self._connectors: set[tuple[str, int, int]] = set()
-        # Latest reading of every connector, per aggregate key, to sum a station or an EVSE.
-        self._latest: dict[TargetKey, dict[TargetKey, list[float]]] = {}
-        # The most cars an EVSE or a station has charged at once: its SoC curve is their mean.
-        self._cars: dict[TargetKey, int] = {}
+        # Each station's connectors, in the order they reported: the members of its EVSE and station graphs.
+        self._station_connectors: dict[str, list[tuple[str, int, int]]] = {}
+        # The most cars the shown target has charged at once (its SoC curve is their mean), as last drawn.
+        self._cars = 0
         self._t0: float | None = None
         self._target: TargetKey | None = None
         self._dirty = False
@@ -237,7 +239,10 @@ class PowerPlot(QWidget):
     # -- public API -----------------------------------------------------------------------
 
     def add_samples(self, samples: Sequence[MeterSample]) -> None:
-        """Store readings; the redraw timer shows them. Cheap enough to call on every UI tick."""
+        """Store readings; the redraw timer shows them. Cheap enough to call on every UI tick.
+
+        Only each connector's readings are kept: an EVSE's or a station's graph is made from them
+        when it is drawn (`plot_groups`)."""
         if not samples:
             return
         if self._t0 is None:
@@ -245,14 +250,12 @@ class PowerPlot(QWidget):
         by_connector: dict[tuple[str, int, int], list[list[float]]] = {}
         for sample in samples:
             key = (sample.station_id, sample.evse_id, sample.connector_id)
-            row = _sample_row(sample)
-            by_connector.setdefault(key, []).append(row)
-            # Sums go in arrival order: each is taken over every connector's latest reading.
-            self._add_to_group((sample.station_id, sample.evse_id, None), key, row)
-            self._add_to_group((sample.station_id, None, None), key, row)
+            by_connector.setdefault(key, []).append(_sample_row(sample))
         for key, rows in by_connector.items():
             self._ring(key).extend(np.asarray(rows, dtype=float))
-            self._connectors.add(key)
+            if key not in self._connectors:
+                self._connectors.add(key)
+                self._station_connectors.setdefault(key[0], []).append(key)
         if self._target is not None and any(sample.station_id == self._target[0] for sample in samples):
             self._dirty = True
 
@@ -275,8 +278,8 @@ class PowerPlot(QWidget):
         """Forget every sample (the store keeps them); the target stays."""
         self._rings.clear()
         self._connectors.clear()
-        self._latest.clear()
-        self._cars.clear()
+        self._station_connectors.clear()
+        self._cars = 0
         self._t0 = None
         self._dirty = True
         self.redraw()
@@ -359,8 +362,7 @@ class PowerPlot(QWidget):
     def redraw(self) -> None:
         """Hand the target's buffer to the curves now (the timer does this while visible)."""
         self._dirty = False
-        ring = None if self._target is None else self._rings.get(self._target)
-        rows = np.empty((0, len(Field))) if ring is None else ring.ordered()
+        rows = self._target_rows()
         x = rows[:, Field.TIME] - (self._t0 or 0.0)
         for name, (field, plot_index, label, *_rest) in _CURVES.items():
             y = rows[:, field]
@@ -395,7 +397,7 @@ class PowerPlot(QWidget):
 
     def soc_label(self) -> str:
         """The SoC curve's legend label for the current target: one car's SoC, or a mean over several."""
-        cars = 0 if self._target is None else self._cars.get(self._target, 0)
+        cars = self._cars
         return _CURVES["soc"][2] if cars <= 1 else f"Mean SoC (%) of {cars} cars"
 
     def _fit_time_window(self, span_s: float) -> None:
@@ -442,34 +444,27 @@ class PowerPlot(QWidget):
             ring = self._rings[key] = RingBuffer(self._capacity)
         return ring
 
-    def _add_to_group(self, group: TargetKey, member: TargetKey, row: list[float]) -> None:
-        """Record the group's sum of each connector's latest reading at this row's time.
-
-        Meter readings hold until the next one, so summing the latest of each connector gives
-        the group's value at that instant. A row at the same time as the group's last one
-        replaces it: connectors sampled on the same tick make one point, not a staircase.
-        SoC belongs to one car and is not summed: the group shows the mean over the cars plugged in
-        at that instant (with one car, its SoC; the legend says when it is a mean). An EVSE powers
-        one connector at a time (2.0.1 part 1 section 3.1, the EVSE), so its limit is the largest of its connectors',
-        and a station's is the sum over its EVSEs.
-        """
-        latest = self._latest.setdefault(group, {})
-        latest[member] = row
-        total = [math.nan] * len(Field)
-        total[Field.TIME] = row[Field.TIME]
-        for field in _ADDITIVE:
-            total[field] = sum(reading[field] for reading in latest.values())
-        socs = [reading[Field.SOC] for reading in latest.values() if math.isfinite(reading[Field.SOC])]
-        if socs:
-            total[Field.SOC] = sum(socs) / len(socs)
-            self._cars[group] = max(self._cars.get(group, 0), len(socs))
-        evse_limits: dict[int | None, float] = {}
-        for (_station, evse_id, _connector), reading in latest.items():
-            # NaN (no limit) wins: an EVSE with one unlimited connector has no limit to draw.
-            limit, known = reading[Field.LIMIT_KW], evse_limits.get(evse_id, -math.inf)
-            evse_limits[evse_id] = math.nan if math.isnan(limit) else max(known, limit)
-        total[Field.LIMIT_KW] = sum(evse_limits.values())
-        self._ring(group).put(total, replace_same_time=True)
+    def _target_rows(self) -> np.ndarray:
+        """The shown target's rows: a connector's own, or its group's made from its connectors' now."""
+        target = self._target
+        if target is None:
+            self._cars = 0
+            return np.empty((0, len(Field)))
+        station_id, evse_id, connector_id = target
+        if connector_id is not None:
+            ring = self._rings.get((station_id, evse_id, connector_id))
+            rows = np.empty((0, len(Field))) if ring is None else ring.ordered()
+            self._cars = int(np.isfinite(rows[:, Field.SOC]).any())
+            return rows
+        members = [
+            (key[1], self._rings[key].ordered())
+            for key in self._station_connectors.get(station_id, [])
+            if evse_id is None or key[1] == evse_id
+        ]
+        rows, self._cars = group_rows(
+            members, time=Field.TIME, additive=_ADDITIVE, limit=Field.LIMIT_KW, soc=Field.SOC, width=len(Field)
+        )
+        return rows[-self._capacity :]
 
     def _show_in_legend(self, curve: pg.PlotDataItem, plot_index: int, label: str, show: bool) -> None:
         legend = self.plots[plot_index].legend
