@@ -9,6 +9,7 @@ interval since midnight UTC, and the graph sample that feeds the window and the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ class Metering:
         self._sampled: dict[int, tuple[Timer, Callable[[Connector], None]]] = {}
         self._aligned: Timer | None = None
         self._graph: Timer | None = None
+        self._graph_interval = 0.0
+        self._published_at: dict[int, float] = {}  # connector -> simulated time of its last MeterSample
 
     def meter(self, c: Connector) -> ConnectorMeter:
         return self._meters[id(c)].meter
@@ -121,6 +124,7 @@ class Metering:
     def start_graph(self, interval: float | None) -> None:
         """Publish a `MeterSample` of every connector each `interval` simulated seconds (None: never)."""
         if self._graph is None and interval:
+            self._graph_interval = interval
             self._graph = self.clock.scheduler.call_every(interval, self._graph_sample)
 
     def stop(self) -> None:
@@ -132,11 +136,16 @@ class Metering:
         self._aligned = self._graph = None
 
     def _graph_sample(self) -> None:
+        # A connector that published a sample within the last interval (its MeterValues, sampled as
+        # often or more) already has its point on the graph: reading it again would add nothing.
+        since = self.clock.now - self._graph_interval
         for c in self.connectors:
-            self.publish(c, self.reading(c))
+            if self._published_at.get(id(c), -math.inf) <= since:
+                self.publish(c, self.reading(c))
 
     def publish(self, c: Connector, r: MeterReading, *, on_wire: bool = False) -> None:
         """A `MeterSample` for the graphs and the store; `on_wire` when it also went out in a MeterValues."""
+        self._published_at[id(c)] = self.clock.now
         self.bus.publish(
             MeterSample(
                 self.station_id, c.evse_id, c.connector_id, self.clock.now, r.energy_wh, r.power_w,

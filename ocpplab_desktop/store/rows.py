@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,24 @@ MAX_REPR = 10_000
 
 def iso_utc(wall_time: float) -> str:
     """ISO-8601 UTC with milliseconds, e.g. 2025-03-01T12:00:00.123Z."""
-    return datetime.fromtimestamp(wall_time, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # The date and time to the second are formatted once a second: a fleet stores thousands of rows in it.
+    # As datetime.fromtimestamp does: the fraction rounded half-even to microseconds, then cut to milliseconds.
+    fraction, whole = math.modf(wall_time)
+    micros = round(fraction * 1e6)
+    if micros < 0:
+        whole, micros = whole - 1, micros + 1_000_000
+    elif micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    second, millis = int(whole), micros // 1000
+    prefix = _seconds.get(second)
+    if prefix is None:
+        if len(_seconds) > 64:
+            _seconds.clear()
+        prefix = _seconds[second] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{prefix}.{millis:03d}Z"
+
+
+_seconds: dict[int, str] = {}
 
 
 def insert_columns(table: Table) -> tuple[str, ...]:
@@ -71,7 +89,8 @@ def prepared(names: tuple[str, ...], values: list[Any]) -> list[Any]:
 
 def event_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Table, list[list[Any]]]:
     """The rows of a batch, per table, in the order the events were seen."""
-    rows: dict[Table, list[list[Any]]] = {FRAMES: [], METER_SAMPLES: [], EVENTS: []}
+    # Lists by table name: a Table's hash walks every column it declares, once per event.
+    rows: dict[str, list[list[Any]]] = {FRAMES.name: [], METER_SAMPLES.name: [], EVENTS.name: []}
     for event, wall_time in timed_events:
         try:
             table, row = _row(session_id, event, wall_time)
@@ -79,8 +98,8 @@ def event_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Tabl
             log.error("session %d: a %s could not be stored as it is (%s); kept as its repr", session_id,
                       type(event).__name__, exc)  # fmt: skip
             table, row = EVENTS, _unrecordable_row(session_id, event, wall_time, exc)
-        rows[table].append(row)
-    return rows
+        rows[table.name].append(row)
+    return {FRAMES: rows[FRAMES.name], METER_SAMPLES: rows[METER_SAMPLES.name], EVENTS: rows[EVENTS.name]}
 
 
 def frame_values(session_id: int, frame: Frame) -> list[Any]:

@@ -71,3 +71,25 @@ def test_graph_samples_are_published_on_their_interval_and_stop_with_the_station
     metering.stop()
     clock.advance_sim(20)
     assert len([e for e in published if isinstance(e, MeterSample)]) == 4
+
+
+def test_a_connector_whose_meter_values_went_out_within_the_interval_gets_no_second_graph_sample() -> None:
+    metering, c, clock, published = setup()
+    metering.plug(c, None)
+    charging(c)
+    metering.start_graph(1.0)
+
+    def meter_values_due(connector: Connector) -> None:
+        metering.publish(connector, metering.reading(connector), on_wire=True)
+
+    clock.advance_sim(0.3)  # the transaction's samples run 0.3 s out of phase with the graph's
+    metering.start_sampling(c, 1, meter_values_due)
+    clock.advance_sim(10)
+    samples = [e for e in published if isinstance(e, MeterSample)]
+    from_graph = [s for s in samples if not s.on_wire]
+    assert [round(s.sim_time, 1) for s in from_graph] == [1.0], "only before the first MeterValues went out"
+    assert len([s for s in samples if s.on_wire]) == 10
+    metering.stop_sampling(c)
+    clock.advance_sim(3)
+    later = [e for e in published if isinstance(e, MeterSample) and not e.on_wire][1:]
+    assert [round(s.sim_time, 1) for s in later] == [12.0, 13.0], "without MeterValues the graph samples again"
