@@ -48,10 +48,17 @@ class LabEventLoop(qasync.QEventLoop):
     def _run_batch(self) -> None:
         self._batch_scheduled = False
         ready = self._ready_batch
-        for _ in range(len(ready)):
-            handle = ready.popleft()
-            if not handle._cancelled:
-                handle._run()
+        try:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
+        finally:
+            # Handle._run reports a callback's exception itself; only SystemExit or KeyboardInterrupt
+            # get here, and what was ready still gets its turn.
+            if ready and not self._batch_scheduled:
+                self._batch_scheduled = True
+                super().call_soon(self._run_batch)
 
     def close(self) -> None:
         self._ready_batch.clear()
