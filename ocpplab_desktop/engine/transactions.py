@@ -2,10 +2,11 @@
 
 A transaction starts when the dialect says the connector's conditions call for one (1.6: cable
 and authorized token; 2.0.1: the TxStartPoint) and ends on a stop, an unplug, a remote stop,
-a reset or a refused token. Its messages are queued in the outbox the moment they happen, so
-they keep their order offline; what their answers say (a token refused, a 1.6 transaction id)
-is acted on when the answer comes - at once online, after the reconnect offline - and only on
-the transaction it belongs to.
+a reset or a refused token - unless the station is set to keep a transaction whose token was
+refused, which then only stops the energy (after an allowance, if one is set). Its messages
+are queued in the outbox the moment they happen, so they keep their order offline; what their
+answers say (a token refused, a 1.6 transaction id) is acted on when the answer comes - at once
+online, after the reconnect offline - and only on the transaction it belongs to.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class _Session:
     tx_token: str | None = None
     serial: int = 0
     """Counts the connector's transactions: an answer that comes late acts only on its own one."""
+    energy_cap_wh: float | None = None
+    """The meter register at which a transaction whose token was refused stops drawing; None: not refused."""
+    cap_check: Timer | None = None
+
+
+CAP_RESOLUTION_WH = 0.01
+"""A refused transaction's allowance counts as delivered once less than this is left of it."""
 
 
 class Transactions:
@@ -116,16 +124,79 @@ class Transactions:
 
     async def token_verdict(self, c: Connector, token: str | None, serial: int, info: TokenInfo | None) -> None:
         """What the CSMS said of a transaction's token: into the cache, and a refused token stops the
-        transaction (1.6 StopTransactionOnInvalidId, 2.0.1 E05) - unless it has ended meanwhile
-        (started offline, it may have ended before the CSMS answered)."""
+        transaction (1.6 StopTransactionOnInvalidId, 2.0.1 E05 StopTxOnInvalidId) or, when the station is
+        set to keep it, its energy - unless it has ended meanwhile (started offline, it may have ended
+        before the CSMS answered)."""
         station = self.station
         station.authorizer.remember(token, info)
         if info is None or info.status == station.dialect.ACCEPTED:
             return
-        if c.tx_started and self._sessions[id(c)].serial == serial:
+        if not c.tx_started or self._sessions[id(c)].serial != serial:
+            return
+        rule = station.dialect.invalid_id_rule
+        if rule.stop:
             station.note("authorize", f"transaction {c.tx_id}: token {info.status}, stopping", status=info.status)
             await self.end(c, station.dialect.REASON_DEAUTHORIZED)
             await station.changed(c, "deauthorized")
+            return
+        await self._keep_refused(c, info.status, rule.max_energy_wh)
+
+    async def _keep_refused(self, c: Connector, status: str, allowance_wh: int) -> None:
+        """The transaction goes on without its token's authority: no more energy, or `allowance_wh` more.
+
+        1.6 section 4.8 (errata v4.0 wording): with StopTransactionOnInvalidId false the Charge Point only
+        stops the energy delivery to the vehicle; the operator MAY let a minimum amount through so the EV
+        can drive away, which MaxEnergyOnInvalidId (section 9.1, Wh) sets. 2.0.1 E05 (E05.FR.03): energy
+        delivery is allowed until MaxEnergyOnInvalidId has been delivered; without it, or once it has been,
+        the Charging Station stops the energy transfer and reports chargingState SuspendedEVSE (a
+        TransactionEvent Updated, trigger ChargingStateChanged). The user, a remote stop or an unplug still
+        end the transaction as usual."""
+        station = self.station
+        session = self._sessions[id(c)]
+        register = station.metering.reading(c).energy_wh
+        if session.energy_cap_wh is None:  # a second refusal does not renew the allowance
+            session.energy_cap_wh = register + allowance_wh
+        station.note(
+            "authorize",
+            f"transaction {c.tx_id}: token {status}, kept; energy stops after {allowance_wh} Wh more",
+            status=status,
+            register_wh=register,
+            cap_wh=session.energy_cap_wh,
+        )
+        self._check_cap(c)
+        await station.changed(c, "deauthorized")
+
+    def _check_cap(self, c: Connector) -> bool:
+        """Stop the energy of a refused transaction once its allowance is delivered, else look again no
+        later than it could be; True when it stopped the energy now."""
+        station = self.station
+        session = self._sessions[id(c)]
+        if session.cap_check is not None:  # a second refusal looks again at once: one check armed at a time
+            session.cap_check.cancel()
+            session.cap_check = None
+        if session.energy_cap_wh is None or not c.tx_started:
+            return False
+        left = session.energy_cap_wh - station.metering.reading(c).energy_wh
+        if left > CAP_RESOLUTION_WH:
+            # A connector never delivers more than its rating: at that power the allowance lasts this long
+            # (less half the resolution, so that rounding cannot carry the meter past the cap).
+            delay = (left - CAP_RESOLUTION_WH / 2) * 3600.0 / c.config.max_power_w
+            session.cap_check = station.clock.scheduler.call_later(delay, lambda: self._cap_due(c))
+            return False
+        if c.evse_suspended:
+            return False
+        c.evse_suspended = True
+        station.metering.settle(c)  # from this instant the meter shows no power
+        station.note("authorize", f"transaction {c.tx_id}: energy stopped, the token was refused", tx=c.tx_id)
+        return True
+
+    def _cap_due(self, c: Connector) -> None:
+        if self._check_cap(c):
+            self.station.spawn(self.station.changed(c, "energy_limit"))
+
+    def _drop_cap(self, c: Connector) -> None:
+        self._sessions[id(c)].energy_cap_wh = None
+        self._check_cap(c)  # with no cap: cancels the armed check
 
     async def end(self, c: Connector, reason: str) -> None:
         station = self.station
@@ -143,6 +214,7 @@ class Transactions:
         c.tx_id = None
         session.tx_token = None
         session.charging_state = ""
+        self._drop_cap(c)
         if c.inoperative_pending:
             c.inoperative_pending = False
             c.inoperative = True

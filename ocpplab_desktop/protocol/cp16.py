@@ -47,7 +47,7 @@ from ocpplab_desktop.protocol.codec import to_wire
 from ocpplab_desktop.protocol.cp16_files import FirmwareManagement16
 from ocpplab_desktop.protocol.cp16_local_list import LocalList16
 from ocpplab_desktop.protocol.cp16_reservations import Reservations16
-from ocpplab_desktop.protocol.dialect import Dialect, answer_read, token_info
+from ocpplab_desktop.protocol.dialect import Dialect, InvalidIdRule, answer_read, token_info
 from ocpplab_desktop.protocol.errors import Fault, RpcError
 from ocpplab_desktop.protocol.measurands import Sample
 from ocpplab_desktop.protocol.station_port import Fill, StationPort
@@ -226,6 +226,12 @@ class ChargePoint16(Reservations16, LocalList16, FirmwareManagement16, Dialect):
             authorize_remote_start=keys.get_bool("AuthorizeRemoteTxRequests"),
             list_enabled=keys.get_bool("LocalAuthListEnabled"),
         )
+
+    @property
+    def invalid_id_rule(self) -> InvalidIdRule:
+        # Section 4.8 (as the errata v4.0 word it) and 9.1: a non-Accepted idTagInfo in StartTransaction.conf.
+        keys = self.keys
+        return InvalidIdRule(keys.get_bool("StopTransactionOnInvalidId"), keys.get_int("MaxEnergyOnInvalidId"))
 
     def transaction_started(
         self, c: Connector, reading: MeterReading, trigger: str, remote_id: int | None

@@ -52,7 +52,7 @@ from ocpplab_desktop.protocol.cp201_monitoring import Monitoring201
 from ocpplab_desktop.protocol.cp201_publish import FirmwarePublishing201
 from ocpplab_desktop.protocol.cp201_reservations import Reservations201
 from ocpplab_desktop.protocol.cp201_services import Services201
-from ocpplab_desktop.protocol.dialect import answer_read, token_info
+from ocpplab_desktop.protocol.dialect import InvalidIdRule, answer_read, token_info
 from ocpplab_desktop.protocol.measurands import Sample
 from ocpplab_desktop.protocol.station_port import StationPort
 
@@ -274,6 +274,13 @@ class ChargingStation201(
             authorize_remote_start=flag("AuthCtrlr", "AuthorizeRemoteStart"),
             lifetime_s=self.model.get_int("AuthCacheCtrlr", "LifeTime"),
             list_enabled=flag("LocalAuthListCtrlr", "Enabled"),
+        )
+
+    @property
+    def invalid_id_rule(self) -> InvalidIdRule:
+        # E05 (Start Transaction - Id not Accepted): a non-Accepted idTokenInfo in a TransactionEventResponse.
+        return InvalidIdRule(
+            self.model.get_bool("TxCtrlr", "StopTxOnInvalidId"), self.model.get_int("TxCtrlr", "MaxEnergyOnInvalidId")
         )
 
     def _tx_event(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any, ClassVar, TypeVar
@@ -30,6 +31,18 @@ from ocpplab_desktop.protocol.measurands import Probe, Sample, plan_for
 from ocpplab_desktop.protocol.station_port import StationPort
 
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidIdRule:
+    """What a station does when the CSMS refuses the token of a transaction that has already started
+    (1.6 StopTransactionOnInvalidId / MaxEnergyOnInvalidId, 2.0.1 TxCtrlr.StopTxOnInvalidId /
+    TxCtrlr.MaxEnergyOnInvalidId)."""
+
+    stop: bool
+    """End the transaction (reason DeAuthorized); else it goes on, and only the energy stops."""
+    max_energy_wh: int
+    """When it goes on: the energy still delivered after the refusal before the energy stops."""
 
 
 class Dialect(ABC):
@@ -96,6 +109,11 @@ class Dialect(ABC):
     @property
     @abstractmethod
     def auth_settings(self) -> AuthSettings: ...
+
+    @property
+    @abstractmethod
+    def invalid_id_rule(self) -> InvalidIdRule:
+        """What a token refused in a transaction's first answer does to the transaction."""
 
     @abstractmethod
     def should_start_transaction(self, c: Connector, auto_start: bool) -> bool:

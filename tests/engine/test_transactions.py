@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rig import bench, settle
 
 from ocpplab_desktop.model.auth_cache import TokenInfo
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import UserAction
+from ocpplab_desktop.model.meter import EV_AC_11KW
 
 V16, V201 = OcppVersion.V16, OcppVersion.V201
 TX_START_EV_CONNECTED = {
@@ -73,3 +76,29 @@ async def test_201_a_suspending_ev_is_reported_as_a_charging_state_change() -> N
             "ChargingStateChanged",
             "SuspendedEV",
         )
+
+
+async def test_16_a_kept_refused_transaction_never_draws_past_max_energy_even_below_the_rating() -> None:
+    # 1.6 section 4.8 / 9.1: StopTransactionOnInvalidId false, MaxEnergyOnInvalidId 100 Wh. The car takes
+    # 11 kW of the 22 kW connector, so the station cannot foresee when the allowance runs out; checked
+    # after every simulated second against the register at the refusal.
+    async with bench(V16) as rig:
+        station = rig.station
+        station.options = replace(station.options, ev=EV_AC_11KW)
+        await rig.csms.change_configuration(station.id, "StopTransactionOnInvalidId", "false")
+        await rig.csms.change_configuration(station.id, "MaxEnergyOnInvalidId", "100")
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-X")
+        rig.csms.policy.invalid_tokens.add("TAG-X")
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await settle()
+        c = station.connector(1, 1)
+        (kept,) = [n for n in rig.notes("authorize") if "kept" in n.detail]
+        cap = kept.data["register_wh"] + 100
+        powers = []
+        for _ in range(60):
+            await rig.step(1)
+            assert station.meter(c).energy_wh <= cap
+            powers.append(station.meter(c).power_w)
+        assert cap - station.meter(c).energy_wh < 0.01
+        assert powers[0] == EV_AC_11KW.max_power_w and powers[-1] == 0
+        assert c.tx_started and c.reported == "SuspendedEVSE" and rig.payloads("StopTransaction") == []
