@@ -118,11 +118,13 @@ class Scheduler:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
-    def run_due(self, now: float) -> int:
+    def run_due(self, now: float, limit: int | None = None) -> int:
         """Run everything due at or before `now`, in time order; returns how many ran.
 
         Timers that callbacks schedule inside the window run in this call too, at their
-        own time (a timer set in the past runs at the present time instead).
+        own time (a timer set in the past runs at the present time instead). With `limit`, at
+        most that many run: the time stops at the last one's, and `next_due()` says whether more
+        are due up to `now` (the lab runs a fleet's timers in steps, serving its I/O in between).
         """
         if self._running:
             raise RuntimeError("run_due called from a timer callback; schedule a timer instead")
@@ -133,6 +135,8 @@ class Scheduler:
         try:
             heap = self._heap
             while heap and heap[0][0] <= now:
+                if limit is not None and ran >= limit:
+                    return ran
                 when, _, timer = heapq.heappop(heap)
                 if timer._done:
                     continue

@@ -190,3 +190,15 @@ def test_timestamps_are_the_same_as_formatting_each_from_scratch() -> None:
         moment = clock.utc_at(t)
         expected = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
         assert clock.isoformat_z(t) == expected, t
+
+
+def test_a_limited_run_stops_at_the_last_timer_it_ran_and_the_next_run_goes_on_in_order() -> None:
+    s, ran = Scheduler(), []
+    for name, at in (("a", 1.0), ("b", 2.0), ("c", 3.0), ("late", 9.0)):
+        s.call_at(at, recorder(s, ran, name))
+    assert s.run_due(5.0, limit=2) == 2
+    assert ran == [("a", 1.0), ("b", 2.0)] and s.now == 2.0, "the time waits at the last timer run"
+    assert s.next_due() == 3.0
+    assert s.run_due(5.0, limit=2) == 1
+    assert ran[-1] == ("c", 3.0) and s.now == 5.0, "all due ran: the time reaches the target"
+    assert s.next_due() == 9.0
