@@ -101,6 +101,7 @@ async def measure(
     rss1 = current_rss_mb()
     sim_rate = (lab.clock.now - sim0) / (time.monotonic() - start)
     gc.callbacks.remove(pauses)
+    heap_objects = (len(gc.get_objects()), gc.get_freeze_count())
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -126,6 +127,7 @@ async def measure(
         "rss": fleet.usage()["peak_rss_mb"],
         "rss_window": (rss0, rss1),
         "gc": pauses.summary(),
+        "heap_objects": heap_objects,
     }
 
 
@@ -197,6 +199,7 @@ def main() -> None:
     print(f"  simulated s per real s:    {r['sim_rate']:.3f}")
     print("  frames stored, by action:  " + ", ".join(f"{name} {count:,}" for name, count in r["by_action"]))
     print(f"  garbage collections:       {r['gc']}")
+    print(f"  objects the collector walks / frozen: {r['heap_objects'][0]:,} / {r['heap_objects'][1]:,}")
     print(f"  RSS over the window:       {r['rss_window'][0]:.0f} -> {r['rss_window'][1]:.0f} MB")
 
 
