@@ -434,6 +434,10 @@ class Station:
         await self.operations.settle_pending(c)
 
     # --- what the window, scenarios and dialects call -----------------------------------------
+    def refusal(self, c: Connector, action: UserAction) -> str | None:
+        """Why `action` is not allowed on `c` now (None: it is): for greying out what a person cannot do."""
+        return self.user.refusal(c, action)
+
     async def act(
         self,
         evse_id: int,

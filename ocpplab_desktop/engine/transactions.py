@@ -190,6 +190,12 @@ class Transactions:
         station.note("authorize", f"transaction {c.tx_id}: energy stopped, the token was refused", tx=c.tx_id)
         return True
 
+    def energy_withheld(self, c: Connector) -> bool:
+        """The connector's transaction goes on with its token refused and its allowance used: the station
+        keeps the energy stopped (an EVSE resume would hand out energy the CSMS did not authorize)."""
+        session = self._sessions[id(c)]
+        return c.tx_started and session.energy_cap_wh is not None and c.evse_suspended and session.cap_check is None
+
     def _cap_due(self, c: Connector) -> None:
         if self._check_cap(c):
             self.station.spawn(self.station.changed(c, "energy_limit"))

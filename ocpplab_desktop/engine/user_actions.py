@@ -140,7 +140,13 @@ class UserActions:
         own = [c.fault] if c.fault is not None else []
         return own + [f for (place, _), f in self._raised.items() if place in (None, _place_of(c))]
 
+    def refusal(self, c: Connector, action: UserAction) -> str | None:
+        """Why `action` is not allowed on `c` now, or None: the connector's rules and the station's."""
+        return self._refusal(c, action, None)
+
     def _refusal(self, c: Connector, action: UserAction, fault: FaultInfo | None) -> str | None:
+        if action is UserAction.EVSE_RESUME and self.station.transactions.energy_withheld(c):
+            return "the CSMS refused this transaction's token and the station keeps its energy stopped"
         if action not in (UserAction.FAULT, UserAction.CLEAR_FAULT) or fault is None:
             return c.refusal(action)
         problem = fault.problem()

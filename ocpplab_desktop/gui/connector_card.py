@@ -323,7 +323,7 @@ class ConnectorCard(QFrame):
         self._show_notices(c)
         forced = self.force_box.isChecked()
         for action, button in self._buttons.items():
-            rule = c.refusal(action)
+            rule = self._station.refusal(c, action)
             if rule is None:
                 look = (True, f"{ACTION_LABELS[action]}: allowed in {state}", False)
             elif forced:
@@ -395,7 +395,7 @@ class ConnectorCard(QFrame):
         c = self._connector
         label = ACTION_LABELS[action]
         force = self.force_box.isChecked()
-        rule = c.refusal(action)
+        rule = self._station.refusal(c, action)
         colour: str | None = None
         try:
             outcome = await self._station.act(c.evse_id, c.connector_id, action, force=force, token=token, fault=fault)

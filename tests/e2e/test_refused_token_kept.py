@@ -24,7 +24,7 @@ from waits import until
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.config import OcppVersion
-from ocpplab_desktop.model.connector import UserAction
+from ocpplab_desktop.model.connector import Refused, UserAction
 from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.protocol.frame import Frame, Side
 
@@ -225,3 +225,21 @@ async def test_with_the_key_false_and_max_energy_the_station_delivers_the_allowa
     assert reason == "Remote"
     assert at_refusal + ALLOWANCE_WH - 1 <= meter_stop <= at_refusal + ALLOWANCE_WH + 0.5
     assert schema_errors(wire(lab), version.value) == []
+
+
+@VERSIONS
+async def test_evse_resume_does_not_give_back_the_energy_of_a_refused_token_unless_forced(
+    lab: Lab, version: OcppVersion
+) -> None:
+    station = await refused_start(lab, version, stop=False, max_energy_wh=0)
+    connector = station.connector(1, 1)
+    await until(lambda: connector.evse_suspended)
+    rule = station.refusal(connector, UserAction.EVSE_RESUME)
+    assert rule is not None and "refused this transaction's token" in rule, "the card greys the button out"
+    with pytest.raises(Refused, match="refused this transaction's token"):
+        await station.act(1, 1, UserAction.EVSE_RESUME)
+    assert connector.evse_suspended and not connector.drawing
+    # A tester may still force it (a negative test of the CSMS), and it is recorded as forced.
+    await station.act(1, 1, UserAction.EVSE_RESUME, force=True)
+    assert connector.drawing
+    assert any(isinstance(e, StationEvent) and e.kind == "forced" for e in lab.seen)  # type: ignore[attr-defined]
