@@ -198,6 +198,11 @@ class Transactions:
 
     def _cap_due(self, c: Connector) -> None:
         if self._check_cap(c):
+            # The new charging state is queued at this instant: a periodic TransactionEvent due at the same
+            # simulated time would otherwise carry it first, with trigger MeterValuePeriodic.
+            update = self._queue_charging_state(c)
+            if update is not None:
+                self.station.spawn_quiet(self.after_answer(update))
             self.station.spawn(self.station.changed(c, "energy_limit"))
 
     def _drop_cap(self, c: Connector) -> None:
@@ -228,14 +233,18 @@ class Transactions:
 
     async def charging_state_changed(self, c: Connector) -> None:
         """2.0.1 reports a new charging state of a running transaction (E01-E03); 1.6 has no message for it."""
+        update = self._queue_charging_state(c)
+        if update is not None:
+            await self.station.quiet(self.after_answer(update))
+
+    def _queue_charging_state(self, c: Connector) -> Awaitable[Any] | None:
+        """Queue the TransactionEvent of a new charging state now, if it changed; its answer, or None."""
         session = self._sessions[id(c)]
         state = c.charging_state()
         if not c.tx_started or state == session.charging_state:
-            return
+            return None
         session.charging_state = state
-        update = self.station.dialect.transaction_updated(c, "ChargingStateChanged")
-        if update is not None:
-            await self.station.quiet(self.after_answer(update))
+        return self.station.dialect.transaction_updated(c, "ChargingStateChanged")
 
     async def after_answer(
         self, answer: Awaitable[_T], then: Callable[[_T], Coroutine[Any, Any, None]] | None = None
