@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,18 +27,6 @@ from ocpplab_desktop.protocol.frame import Frame, MessageType, Side
 
 TEMPLATES = {OcppVersion.V16: "ac-22kw-wallbox", OcppVersion.V201: "ac-22kw-wallbox-v201"}
 VERSIONS = list(OcppVersion)
-
-
-@pytest.fixture
-async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
-    lab = Lab(db_path=tmp_path / "lab.db", csms_port=0, speed=100)
-    lab.seen = []  # type: ignore[attr-defined]
-    lab.bus.subscribe(lab.seen.append)  # type: ignore[attr-defined]
-    await lab.start()
-    try:
-        yield lab
-    finally:
-        await lab.close()
 
 
 async def registered(lab: Lab, version: OcppVersion, sid: str = "FLT-1") -> Station:

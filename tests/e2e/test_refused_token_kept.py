@@ -13,8 +13,6 @@ the station's own objects, and the user or the CSMS can still end the transactio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,18 +32,6 @@ REGISTER = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 SAMPLE_S = 10  # the sampled-values interval the tests set
 ALLOWANCE_WH = 300  # at 22 kW: 49 simulated seconds
-
-
-@pytest.fixture
-async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
-    lab = Lab(db_path=tmp_path / "lab.db", csms_port=0, speed=100)
-    lab.seen = []  # type: ignore[attr-defined]
-    lab.bus.subscribe(lab.seen.append)  # type: ignore[attr-defined]
-    await lab.start()
-    try:
-        yield lab
-    finally:
-        await lab.close()
 
 
 async def configure(lab: Lab, station: Station, stop: bool, max_energy_wh: int) -> None:

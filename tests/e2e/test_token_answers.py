@@ -9,7 +9,6 @@ idTokenInfo (2.0.1 E05, StopTxOnInvalidId) is not Accepted is stopped with reaso
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,18 +28,6 @@ from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 TEMPLATES = {OcppVersion.V16: "ac-22kw-wallbox", OcppVersion.V201: "ac-22kw-wallbox-v201"}
 CASES = [(version, name) for version in OcppVersion for name in TOKEN_LISTS]
 IDS = [f"{version.value}-{TOKEN_LISTS[name].value}" for version, name in CASES]
-
-
-@pytest.fixture
-async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
-    lab = Lab(db_path=tmp_path / "lab.db", csms_port=0, speed=100)
-    lab.seen = []  # type: ignore[attr-defined]
-    lab.bus.subscribe(lab.seen.append)  # type: ignore[attr-defined]
-    await lab.start()
-    try:
-        yield lab
-    finally:
-        await lab.close()
 
 
 async def registered(lab: Lab, version: OcppVersion) -> Station:

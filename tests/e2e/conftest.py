@@ -1,0 +1,24 @@
+"""The lab most end-to-end tests share; a test file that needs another defines its own `lab`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ocpplab_desktop.engine.lab import Lab
+
+
+@pytest.fixture
+async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
+    """A lab with the embedded mock CSMS on a free port at x100, stored in a file; `lab.seen` holds
+    every event of its bus in order."""
+    lab = Lab(db_path=tmp_path / "lab.db", csms_port=0, speed=100)
+    lab.seen = []  # type: ignore[attr-defined]
+    lab.bus.subscribe(lab.seen.append)  # type: ignore[attr-defined]
+    await lab.start()
+    try:
+        yield lab
+    finally:
+        await lab.close()
