@@ -32,6 +32,7 @@ REGISTER = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 SAMPLE_S = 10  # the sampled-values interval the tests set
 ALLOWANCE_WH = 300  # at 22 kW: 49 simulated seconds
+WIRE_WH = 0.05  # registers go on the wire rounded to 0.1 Wh: a sent value may exceed the true one by this
 
 
 async def configure(lab: Lab, station: Station, stop: bool, max_energy_wh: int) -> None:
@@ -195,7 +196,7 @@ async def test_with_the_key_false_and_max_energy_the_station_delivers_the_allowa
     assert any(s[POWER] > 0 for s in during), "energy flowed while the allowance lasted"
     after = samples(lab, station)[-2:]
     assert all(s[POWER] == 0 for s in after)
-    assert all(at_refusal + ALLOWANCE_WH - 1 <= s[REGISTER] <= at_refusal + ALLOWANCE_WH for s in after)
+    assert all(at_refusal + ALLOWANCE_WH - 1 <= s[REGISTER] <= at_refusal + ALLOWANCE_WH + WIRE_WH for s in after)
     if version is V16:
         assert statuses(lab, station)[-2:] == ["Charging", "SuspendedEVSE"]
     else:
