@@ -95,6 +95,12 @@ _CODES: dict[OcppVersion, dict[Fault, str]] = {
 UNREADABLE_ID: dict[OcppVersion, str | None] = {OcppVersion.V16: None, OcppVersion.V201: "-1"}
 
 
+# A message whose MessageTypeId is not CALL, CALLRESULT or CALLERROR. 1.6J section 4.1.3: the receiver
+# "SHALL ignore the message payload" (1.6 has no error code for it). 2.0.1 part 4 section 4.4 (extension
+# fallback): it "SHALL respond with a CALLERROR" MessageTypeNotSupported, so the sender can fall back.
+UNKNOWN_TYPE_ANSWERED: dict[OcppVersion, bool] = {OcppVersion.V16: False, OcppVersion.V201: True}
+
+
 def error_code(version: OcppVersion, fault: Fault) -> str:
     return _CODES[version][fault]
 

@@ -34,6 +34,7 @@ import orjson
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.protocol import schemas
 from ocpplab_desktop.protocol.errors import (
+    UNKNOWN_TYPE_ANSWERED,
     UNREADABLE_ID,
     CallErrorReceived,
     CallTimeout,
@@ -297,6 +298,8 @@ class RpcConnection:
         if kind in (MessageType.CALLRESULT, MessageType.CALLERROR):
             return self._answer_frame(text, message, MessageType(kind), uid, direction)
         why = f"MessageTypeId {kind} is not supported"
+        if not UNKNOWN_TYPE_ANSWERED[self.version]:
+            why += "; ignored, as the specification asks (no answer)"
         return self._frame(text, message, MessageType.INVALID, uid, None, why, direction)
 
     def _answer_frame(self, text: str, message: list[Any], kind: MessageType, uid: str, direction: Direction) -> Frame:
@@ -406,14 +409,16 @@ class RpcConnection:
         """A frame that is not a readable OCPP-J message: answer it where the id can be read.
 
         A CALL whose id is readable gets a CALLERROR to that id in both versions (1.6J 4.2.3:
-        FormationViolation; 2.0.1 part 4 4.3: FormatViolation / MessageTypeNotSupported). 2.0.1
-        answers an unreadable id with RpcFrameworkError to MessageId "-1" (part 4 4.2.3); 1.6 has
-        no way to answer it, so the frame is only recorded.
+        FormationViolation; 2.0.1 part 4 4.3: FormatViolation). An unknown MessageTypeId is ignored in
+        1.6 (1.6J 4.1.3) and answered MessageTypeNotSupported in 2.0.1 (part 4 4.4). 2.0.1 answers an
+        unreadable id with RpcFrameworkError to MessageId "-1" (part 4 4.2.3); 1.6 has no way to
+        answer it, so the frame is only recorded.
         """
         uid = frame.unique_id
         message = frame.message
         if uid is not None and isinstance(message, list) and message and message[0] not in (2, 3, 4):
-            self.fail(uid, RpcError.of(self.version, Fault.MESSAGE_TYPE, frame.error or "unknown MessageTypeId"))
+            if UNKNOWN_TYPE_ANSWERED[self.version]:
+                self.fail(uid, RpcError.of(self.version, Fault.MESSAGE_TYPE, frame.error or "unknown MessageTypeId"))
         elif uid is not None and message is None:
             self.fail(uid, RpcError.of(self.version, Fault.STRUCTURE, f"the CALL cannot be read: {frame.error}"))
         elif (unreadable := UNREADABLE_ID[self.version]) is not None:

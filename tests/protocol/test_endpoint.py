@@ -78,6 +78,17 @@ CASES = [
 ]
 
 
+async def test_a_1_6_station_ignores_a_message_of_an_unknown_type_and_stores_it_with_why() -> None:
+    # OCPP-J 1.6 section 4.1.3: a Message Type Number not in the list: "SHALL ignore the message payload".
+    ep, wire, frames = endpoint(V16)
+    await ep.receive('[7,"a","Reset",{}]')
+    assert wire.sent == []
+    (received,) = frames
+    assert received.raw == '[7,"a","Reset",{}]' and received.error is not None and "ignored" in received.error
+    await ep.receive('[2,"r1","Reset",{"type":"Soft"}]')
+    assert wire.sent == [[3, "r1", {"status": "Accepted"}]], "the link goes on"
+
+
 @pytest.mark.parametrize(("version", "text", "code"), CASES)
 async def test_bad_call_is_answered_with_the_code_the_specification_names(
     version: OcppVersion, text: str, code: str
