@@ -8,7 +8,7 @@ CLI or a second window read a session while it is being recorded, each on its ow
 Every text value goes through text.py on its way in and out, so text SQLite cannot take as-is
 (a lone surrogate, a NUL) is stored escaped and read back exactly. Opening a database also
 closes the sessions whose recorder is gone (liveness.py): a crash leaves no session open for ever.
-The export format is described in jsonl.py.
+Export and import as JSON Lines are transfer.py's (`Store` inherits them); the line format is jsonl.py's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +26,7 @@ from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -34,17 +34,15 @@ from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.store.errors import ExportCancelled, StoreError, UnknownSessionError
-from ocpplab_desktop.store.jsonl import PROGRESS_EVERY, Progress, parse_line, reason, write_jsonl
+from ocpplab_desktop.store.jsonl import Progress
 from ocpplab_desktop.store.liveness import HOST, recorder_alive
-from ocpplab_desktop.store.rows import TimedEvent, event_rows, frame_values, insert_sql, iso_utc
+from ocpplab_desktop.store.rows import TimedEvent, event_rows, insert_sql, iso_utc
 from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, OUTBOX, SESSIONS, STATIONS, TABLES, migrate
 from ocpplab_desktop.store.text import escape_row, restore_row, stored_form
+from ocpplab_desktop.store.transfer import INSERT_BATCH, BadLine, ImportResult, TraceTransfer
 
 log = logging.getLogger(__name__)
 MAX_SESSION_NAME = 200
-
-# Rows per INSERT statement; sqlite-utils lowers it further to stay under SQLite's 999 variables.
-INSERT_BATCH = 500
 WAL_RETRY_S = 0.01
 
 try:
@@ -114,24 +112,11 @@ class OutboxRow:
     meta: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class BadLine:
-    line: int  # 1-based
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    session_id: int
-    frames: int
-    bad_lines: tuple[BadLine, ...]
-
-
 def _seconds_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-class Store:
+class Store(TraceTransfer):
     """One open session database. Not thread-safe: use it from one thread at a time."""
 
     def __init__(self, path: Path | str, *, timeout: float = 5.0, recorder: bool = False) -> None:
@@ -391,119 +376,6 @@ class Store:
             for row in map(restore_row, rows)
         ]
 
-    # --- JSON Lines ----------------------------------------------------------------
-    def export_jsonl(self, session_id: int, out: TextIO | Path, progress: Progress | None = None) -> int:
-        """Write the session's frames, one `Frame.to_record()` per line; returns how many.
-
-        `progress(count)` is called every PROGRESS_EVERY frames and at the end; when it returns
-        False the export stops with ExportCancelled, and a file it was writing is removed.
-        """
-        frames = self.frames(session_id)
-        if not isinstance(out, Path):
-            return write_jsonl(frames, out, progress, PROGRESS_EVERY)
-        try:
-            with out.open("w", encoding="utf-8", newline="\n") as stream:
-                return write_jsonl(frames, stream, progress, PROGRESS_EVERY)
-        except ExportCancelled:
-            out.unlink(missing_ok=True)
-            raise
-        except OSError as exc:
-            raise StoreError(f"cannot write {out}: {exc.strerror}; choose another file") from exc
-
-    def import_jsonl(self, path: Path | str, name: str | None = None) -> ImportResult:
-        """Read an export into a new session (source "import"), named after the file by default.
-
-        Lines that are not a frame are skipped and listed in the result; blank lines are
-        ignored. The import is one transaction: if the file cannot be read to the end, or
-        holds no frame at all, nothing is stored and StoreError says why.
-        """
-        path = Path(path)
-        bad: list[BadLine] = []
-
-        def empty() -> str:
-            details = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3]) or "the file is empty"
-            return f"{path} holds no frames ({details}); export a session to see the format"
-
-        try:
-            with path.open("rb") as stream:
-                session_id, count = self._import(
-                    name or path.stem,
-                    {"imported_from": str(path)},
-                    lambda session_id: self._readable_lines(session_id, stream, bad),
-                    empty,
-                )
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return ImportResult(session_id, count, tuple(bad))
-
-    def import_frames(self, frames: Iterable[Frame], name: str, meta: dict[str, Any]) -> tuple[int, int]:
-        """Store `frames` as a new session (source "import"); returns (session id, frames stored).
-
-        The session spans its first to its last frame. One transaction: when iterating `frames`
-        raises (a cancelled import), or there is no frame, nothing is stored.
-        """
-        return self._import(
-            name,
-            meta,
-            lambda session_id: ((frame, frame_values(session_id, frame)) for frame in frames),
-            lambda: f"no frames to import into {name!r}",
-        )
-
-    def _import(
-        self,
-        name: str,
-        meta: dict[str, Any],
-        rows: Callable[[int], Iterable[tuple[Frame, list[Any]]]],
-        empty: Callable[[], str],
-    ) -> tuple[int, int]:
-        """A new imported session of `rows(session_id)`, inserted in chunks; StoreError(empty()) if there are none."""
-        with self._writing(), self._db.atomic():
-            session_id = self._insert_session(name, SessionSource.IMPORT, meta, iso_utc(time.time()))
-            chunk: list[list[Any]] = []
-            count, stations, first, last = 0, set(), float("inf"), float("-inf")
-            for frame, values in rows(session_id):
-                chunk.append(values)
-                count += 1
-                stations.add(frame.station_id)
-                first, last = min(first, frame.wall_time), max(last, frame.wall_time)
-                if len(chunk) >= INSERT_BATCH:
-                    self._db.conn.executemany(_INSERTS[FRAMES], chunk)
-                    chunk.clear()
-            self._db.conn.executemany(_INSERTS[FRAMES], chunk)
-            if count == 0:
-                raise StoreError(empty())
-            self._db.table(STATIONS.name).insert_all(
-                [escape_row({"session_id": session_id, "station_id": s}) for s in sorted(stations)],
-                batch_size=INSERT_BATCH,
-            )
-            self._db.execute(
-                f"UPDATE {SESSIONS.name} SET started_at = ?, ended_at = ? WHERE id = ?",
-                [iso_utc(first), iso_utc(last), session_id],
-            )
-        return session_id, count
-
-    def _readable_lines(
-        self, session_id: int, lines: Iterable[bytes], bad: list[BadLine]
-    ) -> Iterator[tuple[Frame, list[Any]]]:
-        """The frames among the lines of an export, with their rows; what is not a frame goes to `bad`."""
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                frame = parse_line(line)
-            except (ValueError, KeyError, TypeError) as exc:
-                bad.append(BadLine(number, reason(exc)))
-                continue
-            try:
-                values = frame_values(session_id, frame)
-            except (ValueError, OverflowError, OSError):
-                bad.append(BadLine(number, f"wall_time {frame.wall_time} is out of range for a Unix time"))
-                continue
-            except TypeError as exc:
-                bad.append(BadLine(number, str(exc)))
-                continue
-            yield frame, values
-
     # --- internals -----------------------------------------------------------------
     def _insert_session(
         self,
@@ -525,6 +397,10 @@ class Store:
             table = self._db.table(SESSIONS.name).insert(escape_row(row))
         assert table.last_pk is not None
         return int(table.last_pk)
+
+    def _new_import(self, name: str, meta: dict[str, Any]) -> int:
+        """An empty session of source "import", for an import (transfer.py) to fill."""
+        return self._insert_session(name, SessionSource.IMPORT, meta, iso_utc(time.time()))
 
     def _require(self, session_id: int) -> None:
         if self._db.execute(f"SELECT 1 FROM {SESSIONS.name} WHERE id = ?", [session_id]).fetchone() is None:
@@ -599,10 +475,13 @@ def _enable_wal(db: Database, timeout: float) -> None:
 
 
 __all__ = [
+    "INSERT_BATCH",
     "BadLine",
     "EndReason",
+    "ExportCancelled",
     "ImportResult",
     "OutboxRow",
+    "Progress",
     "SessionInfo",
     "SessionSource",
     "Store",

@@ -34,7 +34,7 @@ from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.station_form import free_station_id
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Frame
-from ocpplab_desktop.store import store as store_module
+from ocpplab_desktop.store import transfer as transfer_module
 from ocpplab_desktop.store.store import Store
 
 TEMPLATE = "ac-22kw-wallbox"
@@ -408,7 +408,7 @@ def test_an_export_runs_beside_the_lab_with_a_progress_dialog_and_says_where_it_
 def test_a_cancelled_export_writes_no_file_and_says_so(
     in_lab: LabHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "PROGRESS_EVERY", 1)  # a cancel is seen after every frame
+    monkeypatch.setattr(transfer_module, "PROGRESS_EVERY", 1)  # a cancel is seen after every frame
 
     async def scenario(lab: Lab, window: MainWindow) -> None:
         await add_registered(window, TEMPLATE)

@@ -16,7 +16,7 @@ from store_helpers import FakeClock
 from ocpplab_desktop.model.config import StationConfig
 from ocpplab_desktop.model.events import ConnectorStateChanged, EventBus, MeterSample, StationEvent
 from ocpplab_desktop.protocol.frame import Frame
-from ocpplab_desktop.store import store as store_module
+from ocpplab_desktop.store import transfer as transfer_module
 from ocpplab_desktop.store.errors import ExportCancelled, SchemaTooNewError, StoreError, UnknownSessionError
 from ocpplab_desktop.store.recorder import SessionRecorder
 from ocpplab_desktop.store.schema import FRAMES, MIGRATIONS, SCHEMA_VERSION, TABLES, migrate, schema_markdown
@@ -431,7 +431,7 @@ def test_an_export_reports_progress_and_a_cancelled_one_leaves_no_file(
     recorded: tuple[Path, int, list[Frame]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, session_id, frames = recorded
-    monkeypatch.setattr(store_module, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(transfer_module, "PROGRESS_EVERY", 2)
     seen: list[int] = []
     with Store(path) as store:
         whole = tmp_path / "whole.jsonl"
