@@ -39,6 +39,8 @@ from typing import Any
 
 import websockets
 
+from ocpplab_desktop.engine import event_loop
+
 LAG_TICK_S = 0.02
 
 
@@ -256,7 +258,7 @@ def run(csms_kind: str, stations: int, seconds: float, tmp: Path, profile: str |
     ready = tmp / f"{csms_kind}.ready"
     proc = start_csms(csms_kind, free_port(), str(tmp / "csms.db"), ready)
     try:
-        result = asyncio.run(lab_fleet(ready.read_text(), stations, seconds, tmp / "fleet.db", profile))
+        result = event_loop.run(lab_fleet(ready.read_text(), stations, seconds, tmp / "fleet.db", profile))
     finally:
         result_csms = stop_csms(proc)
     result["csms"] = result_csms
@@ -293,13 +295,14 @@ def main() -> None:
     parser.add_argument("--ready", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "lab":
-        asyncio.run(serve_lab_csms(args.port, args.db, args.ready))
+        event_loop.run(serve_lab_csms(args.port, args.db, args.ready))
         return
     if args.serve == "library":
         asyncio.run(serve_library_csms(args.port, args.ready))
         return
     print(f"fleet benchmark: {args.stations} charging stations, {args.seconds:g} s measured, "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")  # fmt: skip
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {event_loop.chosen_loop()} event loop "
+          f"(${event_loop.LOOP_ENV})")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         report(args.csms, args.stations, run(args.csms, args.stations, args.seconds, Path(tmp), args.profile))
 

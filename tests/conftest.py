@@ -1,9 +1,16 @@
-"""Shared test helpers: an independent check against the official OCPP JSON schemas."""
+"""Shared test helpers: an independent check against the official OCPP JSON schemas; the event loop.
+
+Async tests run on asyncio's own loop, which is what the window's loop behaves as. With
+OCPPLAB_LOOP=uvloop they run on uvloop instead, the loop of the headless commands
+(engine/event_loop.py): CI runs the Qt-free core's tests that way.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -11,6 +18,12 @@ import jsonschema
 import pytest
 
 from ocpplab_desktop.protocol.frame import Frame, MessageType
+
+if os.environ.get("OCPPLAB_LOOP") == "uvloop":
+    import uvloop
+
+    def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[], Any]]:
+        return {"uvloop": uvloop.new_event_loop}
 
 
 @functools.cache

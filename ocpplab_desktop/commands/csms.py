@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     problem = listen_problem(args.host, args.port)
     if problem is not None:
         raise CommandError(problem)
-    return asyncio.run(_serve(args.host, args.port, db))
+    return options.run_engine(_serve(args.host, args.port, db))
 
 
 async def _serve(host: str, port: int, db: Path) -> int:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ocpplab_desktop.commands.exit_status import CommandError
 from ocpplab_desktop.csms.server import MAX_PORT
+from ocpplab_desktop.engine import event_loop
 from ocpplab_desktop.model.clock import MAX_SPEED
 from ocpplab_desktop.model.config import csms_url_problem
 from ocpplab_desktop.paths import default_db
@@ -90,3 +93,14 @@ def check_database(path: Path) -> None:
             f"{where}: permission denied, this user cannot write in {folder} (SQLite keeps its log beside "
             "the database); choose a file in a writable folder"
         )
+
+
+T = TypeVar("T")
+
+
+def run_engine(main: Coroutine[Any, Any, T]) -> T:
+    """Run a command's engine on the headless event loop (uvloop where installed; see engine/event_loop.py)."""
+    try:
+        return event_loop.run(main)
+    except event_loop.LoopChoiceError as exc:
+        raise CommandError(str(exc)) from None

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--speed {args.speed:g} is not 0 or a factor from 0.1 to 1000")
     db = options.database(args.db)
     options.check_database(db)
-    return asyncio.run(_replay(args, db))
+    return options.run_engine(_replay(args, db))
 
 
 def _recorded_session(args: argparse.Namespace, db: Path) -> int:

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     db = options.database(args.db)
     options.check_database(db)
-    return asyncio.run(_run(scenario, args, db))
+    return options.run_engine(_run(scenario, args, db))
 
 
 def scenario_path(name: str) -> Path:

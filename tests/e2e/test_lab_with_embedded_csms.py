@@ -88,6 +88,8 @@ async def test_201_remote_start_and_stop_from_the_console_commands(lab: Lab) -> 
     answer = await csms(lab).remote_stop(s.id, tx)
     assert answer["status"] == "Accepted"
     await until(lambda: not c.tx_started)
+    # The transaction ends on the station first; its Ended event reaches the wire a moment later.
+    await until(lambda: any(p["eventType"] == "Ended" for p in rec(lab).sent(s.id, "TransactionEvent")))
     ended = next(p for p in rec(lab).sent(s.id, "TransactionEvent") if p["eventType"] == "Ended")
     assert ended["triggerReason"] == "RemoteStop" and ended["transactionInfo"]["stoppedReason"] == "Remote"
     assert c.reported == "Occupied"  # the cable is still in
