@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShowEvent
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -171,6 +171,18 @@ class MainWindow(StationCommands, GraphExport, QMainWindow):
                 self._place_docks()
             # After this event the layout has the window's real size; sizes given now would be scaled.
             QTimer.singleShot(0, self._size_docks)
+        else:
+            QTimer.singleShot(0, self._widen_squeezed_tree)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.isVisible() and event.size().width() > event.oldSize().width():
+            QTimer.singleShot(0, self._widen_squeezed_tree)  # once the layout has the new width
+
+    def _widen_squeezed_tree(self) -> None:
+        """A tree too narrow to read (a layout saved from a small window) gets room when there is some."""
+        others = [dock for name, dock in self.docks.items() if name != "stations"]
+        window_layout.widen_squeezed(self, self.docks["stations"], others, self.tree.readable_width())
 
     def _build_empty_state(self) -> None:
         ui = self.ui

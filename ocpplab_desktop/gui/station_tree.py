@@ -213,6 +213,10 @@ class StationTree(QTreeView):
         for row in range(first, last + 1):
             self._apply_filter_to(row)
 
+    def readable_width(self) -> int:
+        """The least width at which a station id and its state can be read (two levels in, an icon)."""
+        return self.fontMetrics().horizontalAdvance("DEMO-CP-10 Unavailable") + 3 * self.indentation() + 20
+
     def wanted_width(self) -> int:
         """The width that shows the expanded rows' labels uncut, with room for the longest state word
         (the state column fits its contents, so a connector going SuspendedEVSE would squeeze the names)."""

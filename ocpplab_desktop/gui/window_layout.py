@@ -80,3 +80,25 @@ def size_docks(window: QMainWindow, docks: dict[str, QDockWidget], tree_width: i
         log = max(240, min(round(height * LOG_SHARE), height - CENTRE_HEIGHT_PX))
         window.resizeDocks([docks["log"]], [log], Qt.Orientation.Vertical)
     window.resizeDocks([docks["stations"], docks["power"]], [stations, beside], Qt.Orientation.Horizontal)
+
+
+def widen_squeezed(window: QMainWindow, dock: QDockWidget, others: list[QDockWidget], readable: int) -> bool:
+    """Give a docked `dock` `readable` pixels if a restored layout left it narrower and the window has
+    room beside the centre: from the centre while it has width to spare, else from the widest dock shown
+    on the centre's other side; True if it was widened. A layout saved from a small or crowded
+    window would otherwise come back as a sliver ("St…" over "Ac")."""
+    if dock.isHidden() or dock.isFloating() or dock.width() >= readable:
+        return False
+    if window.width() < readable + CENTRE_WIDTH_PX:
+        return False
+    need = readable - dock.width()
+    centre = window.centralWidget()
+    spare = centre.width() - centre.minimumSizeHint().width() if centre is not None else 0
+    area = window.dockWidgetArea(dock)
+    shown = [d for d in others if d.isVisible() and not d.isFloating() and window.dockWidgetArea(d) != area]
+    beside = max(shown, key=lambda d: d.width(), default=None)
+    if spare >= need or beside is None:
+        window.resizeDocks([dock], [readable], Qt.Orientation.Horizontal)  # the centre gives the room
+    else:
+        window.resizeDocks([dock, beside], [readable, max(0, beside.width() - need)], Qt.Orientation.Horizontal)
+    return True

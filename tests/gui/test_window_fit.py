@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from lab_harness import LabHarness, add_registered, until
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QWidget
 
 from ocpplab_desktop.engine.lab import Lab
@@ -123,6 +123,30 @@ def test_reset_layout_keeps_the_window_size(in_lab: LabHarness, screen: QRect) -
         await until(window.docks["power"].isVisible, "the docks to be back")
         assert window.size() == size
         assert not window.docks["log"].isFloating()
+
+    in_lab(scenario)
+
+
+def test_a_layout_that_squeezed_the_station_tree_comes_back_with_the_tree_readable(in_lab: LabHarness) -> None:
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        fitted(window, LAPTOP)
+        await add_registered(window, "ac-22kw-wallbox")
+        docks = window.docks
+        window.resizeDocks([docks["stations"]], [40], Qt.Orientation.Horizontal)  # dragged as far as it goes
+        window.save_settings()
+        window.close()
+
+        second = in_lab.open_window(lab, resize=False)
+        try:
+            # The offscreen screen is 800 x 600: the restored window is held at its minimum width there,
+            # with no room for the tree until it is made larger, as on a laptop.
+            second.resize(LAPTOP.size())
+            await until(lambda: second.tree.width() >= second.tree.readable_width(), "the tree to be readable")
+            wanted = second.tree.fontMetrics().horizontalAdvance("DEMO-CP-10 Unavailable")
+            assert second.tree.width() >= wanted, "a station id and its state fit"
+            assert second.tree.width() < LAPTOP.width() // 3, "no wider than it needs to be"
+        finally:
+            in_lab.close_window(second)
 
     in_lab(scenario)
 
