@@ -314,6 +314,8 @@ class Station:
             self.note("send_failed" if isinstance(failure, QUIET_FAILURES) else "error", str(failure))
 
     def _ev_full(self, c: Connector) -> None:
+        # Noticed by a meter reading, often the sampling timer's own: its MeterValues comes next.
+        self.transactions.report_charging_state_now(c)
         self.spawn(self.changed(c, "ev_full"))
 
     async def sleep_sim(self, seconds: float) -> None:

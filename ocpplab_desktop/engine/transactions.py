@@ -198,12 +198,17 @@ class Transactions:
 
     def _cap_due(self, c: Connector) -> None:
         if self._check_cap(c):
-            # The new charging state is queued at this instant: a periodic TransactionEvent due at the same
-            # simulated time would otherwise carry it first, with trigger MeterValuePeriodic.
-            update = self._queue_charging_state(c)
-            if update is not None:
-                self.station.spawn_quiet(self.after_answer(update))
+            self.report_charging_state_now(c)
             self.station.spawn(self.station.changed(c, "energy_limit"))
+
+    def report_charging_state_now(self, c: Connector) -> None:
+        """Queue the TransactionEvent of a charging state that a timer just changed, at this instant.
+
+        Reported from a spawned task, a periodic TransactionEvent queued later in the same timer (or due
+        at the same simulated time) would carry the new state first, with trigger MeterValuePeriodic."""
+        update = self._queue_charging_state(c)
+        if update is not None:
+            self.station.spawn_quiet(self.after_answer(update))
 
     def _drop_cap(self, c: Connector) -> None:
         self._sessions[id(c)].energy_cap_wh = None

@@ -102,3 +102,40 @@ async def test_16_a_kept_refused_transaction_never_draws_past_max_energy_even_be
         assert cap - station.meter(c).energy_wh < 0.01
         assert powers[0] == EV_AC_11KW.max_power_w and powers[-1] == 0
         assert c.tx_started and c.reported == "SuspendedEVSE" and rig.payloads("StopTransaction") == []
+
+
+async def test_201_a_car_that_becomes_full_is_reported_by_charging_state_changed_before_any_periodic_update() -> None:
+    # 2.0.1 E02: a new charging state is a TransactionEvent Updated with triggerReason ChargingStateChanged.
+    # The sampling timer is what notices that the car is full; its own periodic TransactionEvent must not
+    # carry the new state first (with triggerReason MeterValuePeriodic).
+    async with bench(V201) as rig:
+        station = rig.station
+        # 11 kW into a battery 100 Wh from its target: full after about 33 simulated seconds of charging.
+        nearly_full = replace(EV_AC_11KW, name="nearly full", battery_wh=10_000, soc_start=79.0, soc_target=80.0)
+        station.options = replace(station.options, ev=nearly_full)
+        answer = await rig.csms.set_variables(
+            station.id,
+            [
+                {
+                    "component": {"name": "SampledDataCtrlr"},
+                    "variable": {"name": "TxUpdatedInterval"},
+                    "attributeValue": "1",
+                }
+            ],
+        )
+        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        await station.act(1, 1, UserAction.PLUG_IN)
+        await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-1")
+        c = station.connector(1, 1)
+        for _ in range(120):  # simulated seconds, one at a time
+            await rig.step(1)
+            if c.charging_state() == "SuspendedEV":
+                break
+        assert c.charging_state() == "SuspendedEV", "the car got full"
+        await rig.step(2)
+        events = [
+            (e["triggerReason"], e["transactionInfo"].get("chargingState")) for e in rig.payloads("TransactionEvent")
+        ]
+        first_full = next(i for i, (_, state) in enumerate(events) if state == "SuspendedEV")
+        assert events[first_full][0] == "ChargingStateChanged", events
+        assert [reason for reason, _ in events].count("ChargingStateChanged") == 1, "reported once"
