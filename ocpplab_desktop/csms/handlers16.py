@@ -13,7 +13,7 @@ from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, Reason
 
 from ocpplab_desktop.csms.handlers import CsmsHandlers, keeping_status
-from ocpplab_desktop.csms.state import ConnectorStatus, Transaction
+from ocpplab_desktop.csms.state import ConnectorStatus, CsmsEvent, Transaction, TransactionStatus
 from ocpplab_desktop.model.config import OcppVersion
 
 
@@ -41,6 +41,16 @@ class CsmsHandlers16(CsmsHandlers):
     ) -> call_result.StartTransaction:
         # 1.6 section 4.8: the Central System assigns the transaction id, whatever the idTag status;
         # the Charge Point ends the transaction itself when the status is not Accepted.
+        resent = self._same_start(connector_id, id_tag, meter_start, timestamp)
+        if resent is not None:
+            # A Charge Point sends a transaction message again when no answer came (section 4.7): the
+            # answer was lost, not the transaction. The same id again, so that one transaction stays one.
+            self.note(
+                CsmsEvent.TRANSACTION_RESENT,
+                f"StartTransaction of transaction {resent.id} received again; answered with the same id",
+                transaction_id=resent.id,
+            )
+            return call_result.StartTransaction(transaction_id=resent.id, id_tag_info=self._id_tag_info(id_tag))
         tx_id = self.next_transaction_id()
         self.started(
             Transaction(
@@ -53,6 +63,14 @@ class CsmsHandlers16(CsmsHandlers):
             )
         )
         return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=self._id_tag_info(id_tag))
+
+    def _same_start(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str) -> Transaction | None:
+        """The active transaction this StartTransaction already started: same connector, idTag, meter and time."""
+        for tx in self.state.transactions.values():
+            if (tx.status is TransactionStatus.ACTIVE and tx.connector_id == connector_id and tx.id_token == id_tag
+                    and tx.meter_start_wh == meter_start and tx.started_at == timestamp):  # fmt: skip
+                return tx
+        return None
 
     @on(Action.stop_transaction)
     def on_stop_transaction(

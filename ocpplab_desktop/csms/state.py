@@ -28,6 +28,7 @@ class CsmsEvent(StrEnum):
     BOOT = "csms.boot"
     TRANSACTION_STARTED = "csms.transaction_started"
     TRANSACTION_ENDED = "csms.transaction_ended"
+    TRANSACTION_RESENT = "csms.transaction_resent"  # a 1.6 StartTransaction received again (its answer was lost)
     FIRMWARE_SERVED = "csms.firmware"  # the file service sent a firmware image (csms/files.py)
     UPLOAD = "csms.upload"  # the file service received an uploaded log
 

@@ -583,6 +583,11 @@ async def test_a_transaction_message_whose_answer_is_lost_is_sent_again_and_the_
     assert answers_to(lab, Side.STATION, first.unique_id, by="csms") == [], "the station never got the first answer"
     assert len(answers_to(lab, Side.STATION, again.unique_id, by="csms")) == 1
     tx_id = c.tx_id
+    # The CSMS saw the start twice: one transaction, the resend answered with the same id (1.6: the id is the
+    # CSMS's; 2.0.1: the station's).
+    assert lab.csms is not None
+    assert len(lab.csms.stations[station.id].transactions) == 1
+    assert str(next(iter(lab.csms.stations[station.id].transactions))) == str(tx_id)
     await station.act(1, 1, UserAction.STOP)
     await until(lambda: ended(lab, station, tx_id), timeout=15)
     assert not c.tx_started and station.queued == 0
