@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QHideEvent, QPainter, QPalette, QShowEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.formatting import format_elapsed
@@ -174,6 +174,21 @@ MIN_TICK_PX = 70
 LEGEND_VEIL_ALPHA = 200
 MIN_TIME_SPAN_S = 10.0
 """The narrowest time window shown: an empty plot or a session's first seconds still read as a clock."""
+
+
+def graphs_with_chooser(parent: QWidget, chooser: QComboBox, plot: PowerPlot) -> QWidget:
+    """A stored session's graphs under a "Graphs of [station / EVSE / connector]" chooser (the session
+    viewer's and the timeline's)."""
+    box = QWidget(parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    row = QHBoxLayout()
+    row.addWidget(QLabel("Graphs of", box))
+    row.addWidget(chooser)
+    row.addStretch(1)
+    layout.addLayout(row)
+    layout.addWidget(plot, 1)
+    return box
 
 
 class _ElapsedAxis(pg.AxisItem):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QSplitter
 
 from ocpplab_desktop.gui.formatting import format_elapsed, local_time
 from ocpplab_desktop.gui.log_view import LogView
-from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.gui.power_plot import PowerPlot, graphs_with_chooser
 from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.store.store import SessionInfo, Store
 
@@ -49,15 +49,7 @@ class SessionViewer(QDialog):
         self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.target_combo.currentIndexChanged.connect(self._show_target)
 
-        plot_box = QWidget(self)
-        plot_layout = QVBoxLayout(plot_box)
-        plot_layout.setContentsMargins(0, 0, 0, 0)
-        chooser = QHBoxLayout()
-        chooser.addWidget(QLabel("Graphs of", plot_box))
-        chooser.addWidget(self.target_combo)
-        chooser.addStretch(1)
-        plot_layout.addLayout(chooser)
-        plot_layout.addWidget(self.plot, 1)
+        plot_box = graphs_with_chooser(self, self.target_combo, self.plot)
         # The log above, the graphs below across the whole width: side by side, the log's filter
         # bar took the width and squeezed the graphs to a sliver at the window's edge.
         splitter = QSplitter(Qt.Orientation.Vertical, self)

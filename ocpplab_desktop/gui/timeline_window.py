@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShowEvent,
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -24,13 +23,12 @@ from PySide6.QtWidgets import (
     QStyle,
     QTableView,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from ocpplab_desktop.gui import palette, theme
 from ocpplab_desktop.gui.log_view import LogView
-from ocpplab_desktop.gui.power_plot import PowerPlot
+from ocpplab_desktop.gui.power_plot import PowerPlot, graphs_with_chooser
 from ocpplab_desktop.replay.timeline import SPEEDS, ConnectorKey, Timeline, clock_text
 from ocpplab_desktop.store.store import Store
 
@@ -169,15 +167,7 @@ class TimelineWindow(QMainWindow):
         return table
 
     def _build_centre(self) -> None:
-        graphs = QWidget(self)
-        graphs_layout = QVBoxLayout(graphs)
-        graphs_layout.setContentsMargins(0, 0, 0, 0)
-        chooser = QHBoxLayout()
-        chooser.addWidget(QLabel("Graphs of", graphs))
-        chooser.addWidget(self.target_combo)
-        chooser.addStretch(1)
-        graphs_layout.addLayout(chooser)
-        graphs_layout.addWidget(self.plot, 1)
+        graphs = graphs_with_chooser(self, self.target_combo, self.plot)
         # The log's filter bar needs the window's width, so the log spans it and the states and
         # graphs share the row below.
         below = QSplitter(Qt.Orientation.Horizontal, self)
