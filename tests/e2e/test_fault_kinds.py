@@ -77,6 +77,12 @@ async def registered(lab: Lab, version: OcppVersion, sid: str = "KIND-1") -> Sta
     return station
 
 
+@pytest.fixture
+async def station(lab: Lab, version: OcppVersion) -> Station:
+    """A station of the test's `version`, registered with the lab's CSMS before the test begins."""
+    return await registered(lab, version)
+
+
 def csms_of(lab: Lab) -> Any:
     assert lab.csms is not None
     return lab.csms
@@ -108,6 +114,17 @@ def fault_events_stored(lab: Lab) -> list[str]:
 # --- the two ends ---------------------------------------------------------------------------------
 def other(sender: str) -> str:
     return "csms" if sender == "station" else "station"
+
+
+def by_sender(variants: dict[str, Any] | None = None) -> list[Any]:
+    """A case (version, sender[, variant]) for each version and each end sending, times each of
+    `variants`, which are named by their id's suffix."""
+    if variants is None:
+        return [pytest.param(v, s, id=f"{v}-by-{s}") for v in VERSIONS for s in SENDERS]
+    return [
+        pytest.param(v, s, value, id=f"{v}-by-{s}-{name}")
+        for v in VERSIONS for s in SENDERS for name, value in variants.items()
+    ]  # fmt: skip
 
 
 def way(sender: str) -> Direction:
@@ -212,9 +229,8 @@ MALFORMED_CASES = [
 
 @pytest.mark.parametrize(("version", "form", "sender"), MALFORMED_CASES)
 async def test_a_malformed_frame_is_answered_as_the_rpc_framework_requires_and_stored_as_sent(
-    lab: Lab, version: OcppVersion, form: str, sender: str
+    lab: Lab, station: Station, version: OcppVersion, form: str, sender: str
 ) -> None:
-    station = await registered(lab, version)
     receiver = other(sender)
     assert await data_transfer(lab, station, sender, "before"), "each end has made a CALL: there is an id to reuse"
     outstanding: asyncio.Future[dict[str, Any]] | None = None
@@ -304,9 +320,8 @@ def answered_normally(action: str, answer: dict[str, Any]) -> bool:
 
 @pytest.mark.parametrize(("version", "action"), CSMS_COMMANDS)
 async def test_the_station_answers_a_csms_command_with_the_injected_callerror_n_times_then_normally(
-    lab: Lab, version: OcppVersion, action: str
+    lab: Lab, station: Station, version: OcppVersion, action: str
 ) -> None:
-    station = await registered(lab, version)
     code = OWN_CODE[version]
     spec = FaultSpec("callerror", action=action, code=code, description="injected", details={"why": "test"}, count=2)
     await faults.inject(lab, station.id, spec)
@@ -330,14 +345,13 @@ async def test_the_station_answers_a_csms_command_with_the_injected_callerror_n_
 
 
 # --- network faults on the frames one end sends ------------------------------------------------------
-SIDES = [pytest.param(v, s, id=f"{v}-by-{s}") for v in VERSIONS for s in SENDERS]
+SIDES = by_sender()
 
 
 @pytest.mark.parametrize(("version", "sender"), SIDES)
 async def test_a_dropped_call_never_reaches_the_receiver_and_the_sender_times_out(
-    lab: Lab, version: OcppVersion, sender: str
+    lab: Lab, station: Station, version: OcppVersion, sender: str
 ) -> None:
-    station = await registered(lab, version)
     await faults.inject(lab, station.id, FaultSpec("drop", side=sender, action="DataTransfer", count=1))
     with pytest.raises(CallTimeout):
         await data_transfer(lab, station, sender, "lost")
@@ -352,9 +366,8 @@ async def test_a_dropped_call_never_reaches_the_receiver_and_the_sender_times_ou
 
 @pytest.mark.parametrize(("version", "sender"), SIDES)
 async def test_a_duplicated_call_reaches_the_receiver_twice_and_the_second_answer_is_stored_as_late(
-    lab: Lab, version: OcppVersion, sender: str
+    lab: Lab, station: Station, version: OcppVersion, sender: str
 ) -> None:
-    station = await registered(lab, version)
     await faults.inject(lab, station.id, FaultSpec("duplicate", side=sender, action="DataTransfer", count=1))
     assert await data_transfer(lab, station, sender, "twice")
     receiver = other(sender)
@@ -386,9 +399,8 @@ async def _delayed_once(lab: Lab, station: Station, sender: str, seed: int, data
 
 @pytest.mark.parametrize(("version", "sender"), SIDES)
 async def test_a_delay_with_seeded_jitter_holds_the_frame_as_drawn_and_the_same_seed_draws_the_same(
-    lab: Lab, version: OcppVersion, sender: str
+    lab: Lab, station: Station, version: OcppVersion, sender: str
 ) -> None:
-    station = await registered(lab, version)
     first = await _delayed_once(lab, station, sender, 11, "first")
     again = await _delayed_once(lab, station, sender, 11, "again")
     other_seed = await _delayed_once(lab, station, sender, 12, "other")
@@ -398,9 +410,8 @@ async def test_a_delay_with_seeded_jitter_holds_the_frame_as_drawn_and_the_same_
 
 @pytest.mark.parametrize(("version", "sender"), SIDES)
 async def test_a_reordered_call_reaches_the_receiver_after_the_frame_that_followed_it(
-    lab: Lab, version: OcppVersion, sender: str
+    lab: Lab, station: Station, version: OcppVersion, sender: str
 ) -> None:
-    station = await registered(lab, version)
     receiver = other(sender)
     await faults.inject(lab, station.id, FaultSpec("reorder", side=sender, action="DataTransfer", count=1))
     held = asyncio.ensure_future(data_transfer(lab, station, sender, "held back"))
@@ -418,19 +429,15 @@ async def test_a_reordered_call_reaches_the_receiver_after_the_frame_that_follow
     assert rows == [("fault: reorder (sent after the next frame)",)]
 
 
-CORRUPTIONS = [
-    # Seed 0 cuts the text after the MessageId (still readable), seed 1 before its end.
-    pytest.param(v, s, seed, id=f"{v}-by-{s}-id-{'kept' if seed == 0 else 'cut'}")
-    for v in VERSIONS for s in SENDERS for seed in (0, 1)
-]  # fmt: skip
+# Seed 0 cuts the text after the MessageId (still readable), seed 1 before its end.
+CORRUPTIONS = by_sender({"id-kept": 0, "id-cut": 1})
 BROKEN_CALL = {V16: "FormationViolation", V201: "FormatViolation"}
 
 
 @pytest.mark.parametrize(("version", "sender", "seed"), CORRUPTIONS)
 async def test_a_corrupted_call_is_stored_with_what_was_intended_and_answered_as_its_version_says(
-    lab: Lab, version: OcppVersion, sender: str, seed: int
+    lab: Lab, station: Station, version: OcppVersion, sender: str, seed: int
 ) -> None:
-    station = await registered(lab, version)
     receiver = other(sender)
     await faults.inject(lab, station.id, FaultSpec("corrupt", side=sender, action="DataTransfer", count=1, seed=seed))
     outcome: BaseException | None = None
@@ -467,9 +474,8 @@ async def test_a_corrupted_call_is_stored_with_what_was_intended_and_answered_as
 
 @pytest.mark.parametrize(("version", "sender"), SIDES)
 async def test_a_silent_receiver_leaves_the_call_unanswered_until_cleared(
-    lab: Lab, version: OcppVersion, sender: str
+    lab: Lab, station: Station, version: OcppVersion, sender: str
 ) -> None:
-    station = await registered(lab, version)
     receiver = other(sender)
     await faults.inject(lab, station.id, FaultSpec("silence", side=receiver, action="DataTransfer"))
     with pytest.raises(CallTimeout):
@@ -485,17 +491,13 @@ async def test_a_silent_receiver_leaves_the_call_unanswered_until_cleared(
     assert await data_transfer(lab, station, sender, "answered")
 
 
-CLOSES = [
-    pytest.param(v, s, abrupt, id=f"{v}-by-{s}-{'abrupt' if abrupt else 'clean'}")
-    for v in VERSIONS for s in SENDERS for abrupt in (False, True)
-]  # fmt: skip
+CLOSES = by_sender({"clean": False, "abrupt": True})
 
 
 @pytest.mark.parametrize(("version", "closer", "abrupt"), CLOSES)
 async def test_a_closed_connection_is_seen_by_the_other_end_with_its_close_code_and_the_station_reconnects(
-    lab: Lab, version: OcppVersion, closer: str, abrupt: bool
+    lab: Lab, station: Station, version: OcppVersion, closer: str, abrupt: bool
 ) -> None:
-    station = await registered(lab, version)
     said = await faults.inject(lab, station.id, FaultSpec("close", side=closer, abrupt=abrupt))
     assert ("abruptly" in said) is abrupt
     # What the other end saw: a close frame 1000, or none at all (1006: closed abnormally, RFC 6455 7.1.5).
@@ -517,9 +519,8 @@ async def test_a_closed_connection_is_seen_by_the_other_end_with_its_close_code_
 
 @pytest.mark.parametrize(("version", "silent"), SIDES)
 async def test_an_end_that_stops_answering_pings_leaves_the_others_ping_unanswered(
-    lab: Lab, version: OcppVersion, silent: str
+    lab: Lab, station: Station, version: OcppVersion, silent: str
 ) -> None:
-    station = await registered(lab, version)
     pinger = other(silent)
 
     async def ping_then_round_trip(data: str) -> asyncio.Future[float]:
@@ -562,9 +563,8 @@ def ended(lab: Lab, station: Station, tx_id: str | None) -> bool:
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_a_transaction_message_whose_answer_is_lost_is_sent_again_and_the_transaction_completes(
-    lab: Lab, version: OcppVersion
+    lab: Lab, station: Station, version: OcppVersion
 ) -> None:
-    station = await registered(lab, version)
     action = TX_ACTION[version]
     # The CSMS handles the first transaction message, but its answer never reaches the station.
     await faults.inject(lab, station.id, FaultSpec("drop", side="csms", action=action, count=1))
@@ -608,9 +608,8 @@ def status_of_connector_1(frame: Frame) -> str | None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_status_changes_during_an_outage_are_not_queued_and_the_current_status_follows_the_reconnect(
-    lab: Lab, version: OcppVersion
+    lab: Lab, station: Station, version: OcppVersion
 ) -> None:
-    station = await registered(lab, version)
     await station.disconnect()
     await until(lambda: not station.connected)
     mark = frames(lab)[-1].seq
@@ -633,9 +632,8 @@ async def test_status_changes_during_an_outage_are_not_queued_and_the_current_st
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_power_loss_mid_transaction_ends_it_with_reason_power_loss_after_the_power_up(
-    lab: Lab, version: OcppVersion
+    lab: Lab, station: Station, version: OcppVersion
 ) -> None:
-    station = await registered(lab, version)
     c = station.connector(1, 1)
     await station.act(1, 1, UserAction.PLUG_IN)
     await station.act(1, 1, UserAction.PRESENT_TOKEN, token="TAG-PL")
@@ -667,8 +665,9 @@ async def test_power_loss_mid_transaction_ends_it_with_reason_power_loss_after_t
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_a_skewed_station_clock_shows_in_the_timestamps_the_csms_receives(lab: Lab, version: OcppVersion) -> None:
-    station = await registered(lab, version)
+async def test_a_skewed_station_clock_shows_in_the_timestamps_the_csms_receives(
+    lab: Lab, station: Station, version: OcppVersion
+) -> None:
     await faults.inject(lab, station.id, FaultSpec("clock_skew", seconds=-3600))
     now = lab.clock.utc_now()
     before = now.replace(microsecond=now.microsecond // 1000 * 1000)  # OCPP timestamps carry milliseconds

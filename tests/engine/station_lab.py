@@ -4,7 +4,8 @@ official schemas when the test ends (the `schema_errors` fixture of tests/confte
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,8 @@ import pytest
 from ocpplab_desktop.csms.server import MockCsms
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
-from ocpplab_desktop.model.config import OcppVersion
+from ocpplab_desktop.model.config import OcppVersion, StationConfig
+from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.model.templates import load_template
 from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
@@ -23,21 +25,73 @@ TEMPLATE = {V16: "ac-22kw-wallbox", V201: "ac-22kw-wallbox-v201"}
 DUAL = "ac-dual-2x22kw"
 
 
-@pytest.fixture
-async def lab(schema_errors: Any) -> AsyncIterator[Lab]:
-    lab = Lab(csms_port=0, speed=200)
-    frames: list[Frame] = []
-    lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
-    lab.frames = frames  # type: ignore[attr-defined]
+@asynccontextmanager
+async def checked(lab: Lab, schema_errors: Any, frames: Callable[[], Iterable[Frame]]) -> AsyncIterator[Lab]:
+    """`lab` started; once it is closed, the frames among `frames()` that its stations sent are checked
+    against the official schemas of each station's version."""
     await lab.start()
     try:
         yield lab
     finally:
         await lab.close()
+    sent_by = [f for f in frames() if f.side is Side.STATION and f.direction is Direction.TO_CSMS]
     for version in V16, V201:
         ids = {s.id for s in lab.stations.values() if s.version is version}
-        sent_by = [f for f in frames if f.side is Side.STATION and f.direction is Direction.TO_CSMS]
         assert schema_errors([f for f in sent_by if f.station_id in ids], version.value) == []
+
+
+@pytest.fixture
+async def lab(schema_errors: Any) -> AsyncIterator[Lab]:
+    """`lab.frames` holds every frame of the lab's bus, in order."""
+    lab = Lab(csms_port=0, speed=200)
+    frames: list[Frame] = []
+    lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
+    lab.frames = frames  # type: ignore[attr-defined]
+    async with checked(lab, schema_errors, lambda: frames):
+        yield lab
+
+
+class Seen:
+    """What the stations sent, each frame with the lab's simulated time when it crossed the tap, and
+    every station event."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.frames: list[tuple[float, Frame]] = []
+        self.events: list[StationEvent] = []
+        lab.bus.subscribe(self._on_event)
+
+    def stamp(self) -> float:
+        """The time a frame is stamped with: seconds of the lab's simulated clock."""
+        return self.lab.clock.now
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, Frame) and event.side is Side.STATION and event.direction is Direction.TO_CSMS:
+            self.frames.append((self.stamp(), event))
+        elif isinstance(event, StationEvent):
+            self.events.append(event)
+
+    def calls(self, station_id: str, action: str) -> list[tuple[float, dict[str, Any]]]:
+        return [
+            (t, f.payload)
+            for t, f in self.frames
+            if f.station_id == station_id and f.message_type is MessageType.CALL and f.action == action
+        ]
+
+
+@asynccontextmanager
+async def seen_lab(schema_errors: Any, seen: Callable[[Lab], Seen] = Seen, **options: Any) -> AsyncIterator[Lab]:
+    """A started lab of `options` whose `seen` (see `seen_by`) records what its stations sent from the
+    start; once it is closed, those frames are checked against the official schemas."""
+    lab = Lab(**options)
+    lab.seen = recorder = seen(lab)  # type: ignore[attr-defined]
+    async with checked(lab, schema_errors, lambda: (f for _, f in recorder.frames)):
+        yield lab
+
+
+def seen_by(lab: Lab) -> Seen:
+    seen: Seen = lab.seen  # type: ignore[attr-defined]
+    return seen
 
 
 def csms(lab: Lab) -> MockCsms:
@@ -63,7 +117,11 @@ async def wait(lab: Lab, predicate: Callable[[], bool], what: str) -> None:
 async def station(lab: Lab, version: OcppVersion, station_id: str, template: str | None = None, **keys: str) -> Station:
     """A station from the template, 1.6 configuration keys `keys` set, booted and accepted."""
     base = load_template(template or TEMPLATE[version])
-    config = replace(base, id=station_id, ocpp_version=version, config_keys={**base.config_keys, **keys})
+    return await boot(lab, replace(base, id=station_id, ocpp_version=version, config_keys={**base.config_keys, **keys}))
+
+
+async def boot(lab: Lab, config: StationConfig) -> Station:
+    """The station of `config` added to the lab, booted and accepted."""
     s = lab.add_station(config)
     await wait(lab, lambda: s.registration == "Accepted", "the boot")
     return s

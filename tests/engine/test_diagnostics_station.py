@@ -10,81 +10,28 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from station_lab import V16, V201, csms, seen_by, seen_lab, station
 
-from ocpplab_desktop.csms.server import MockCsms
 from ocpplab_desktop.csms.state import CsmsEvent
 from ocpplab_desktop.engine import faults
 from ocpplab_desktop.engine.faults import FaultSpec
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.config import OcppVersion
-from ocpplab_desktop.model.events import StationEvent
-from ocpplab_desktop.model.templates import load_template
-from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
 
-V16, V201 = OcppVersion.V16, OcppVersion.V201
-TEMPLATE = {V16: "ac-22kw-wallbox", V201: "ac-22kw-wallbox-v201"}
 STATUS = {V16: "DiagnosticsStatusNotification", V201: "LogStatusNotification"}
 FAILED = {V16: "UploadFailed", V201: "UploadFailure"}
 
 
-class Seen:
-    """What the stations sent (with the lab's simulated time when it crossed the tap) and every event."""
-
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        self.frames: list[tuple[float, Frame]] = []
-        self.events: list[StationEvent] = []
-        lab.bus.subscribe(self._on_event)
-
-    def _on_event(self, event: Any) -> None:
-        if isinstance(event, Frame) and event.side is Side.STATION and event.direction is Direction.TO_CSMS:
-            self.frames.append((self.lab.clock.now, event))
-        elif isinstance(event, StationEvent):
-            self.events.append(event)
-
-    def calls(self, station_id: str, action: str) -> list[tuple[float, dict[str, Any]]]:
-        return [
-            (t, f.payload)
-            for t, f in self.frames
-            if f.station_id == station_id and f.message_type is MessageType.CALL and f.action == action
-        ]
-
-
 @pytest.fixture
 async def lab(tmp_path: Path, schema_errors: Any) -> AsyncIterator[Lab]:
-    lab = Lab(csms_port=0, speed=500, db_path=tmp_path / "lab.db")
-    lab.seen = Seen(lab)  # type: ignore[attr-defined]
-    await lab.start()
-    try:
+    """With a session database, whose folder the mock keeps the uploads next to."""
+    async with seen_lab(schema_errors, csms_port=0, speed=500, db_path=tmp_path / "lab.db") as lab:
         yield lab
-    finally:
-        await lab.close()
-    seen: Seen = lab.seen  # type: ignore[attr-defined]
-    for version in V16, V201:
-        ids = {s.id for s in lab.stations.values() if s.version is version}
-        assert schema_errors([f for _, f in seen.frames if f.station_id in ids], version.value) == []
-
-
-def seen_by(lab: Lab) -> Seen:
-    seen: Seen = lab.seen  # type: ignore[attr-defined]
-    return seen
-
-
-def csms(lab: Lab) -> MockCsms:
-    assert lab.csms is not None
-    return lab.csms
-
-
-async def station(lab: Lab, version: OcppVersion, station_id: str) -> Station:
-    s = lab.add_station(replace(load_template(TEMPLATE[version]), id=station_id, ocpp_version=version))
-    await csms(lab).wait_for(lambda: s.registration == "Accepted", timeout=20, what="the boot")
-    return s
 
 
 def statuses(lab: Lab, s: Station) -> list[dict[str, Any]]:

@@ -15,44 +15,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from station_lab import TEMPLATE, V16, V201, Seen, boot, csms, seen_by, seen_lab
 
-from ocpplab_desktop.csms.server import MockCsms
 from ocpplab_desktop.engine import faults
 from ocpplab_desktop.engine.faults import FaultSpec
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.scenario import ScenarioRunner, parse_scenario
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.config import OcppVersion
-from ocpplab_desktop.model.events import StationEvent
 from ocpplab_desktop.model.templates import load_template
-from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+from ocpplab_desktop.protocol.frame import MessageType
 
-V16, V201 = OcppVersion.V16, OcppVersion.V201
-TEMPLATE = {V16: "ac-22kw-wallbox", V201: "ac-22kw-wallbox-v201"}
 SIGNATURE = "c2lnbmVkIGJ5IHRoZSBsYWI="  # any base64: the check's outcome is the lab's choice
 
 
-class Seen:
-    """The frames the stations sent, each with the lab's simulated UTC time when it crossed the tap."""
+class FirmwareSeen(Seen):
+    """The frames stamped with the lab's simulated UTC time, which the update's dates are in."""
 
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        self.frames: list[tuple[float, Frame]] = []
-        self.events: list[StationEvent] = []
-        lab.bus.subscribe(self._on_event)
-
-    def _on_event(self, event: Any) -> None:
-        if isinstance(event, Frame) and event.side is Side.STATION and event.direction is Direction.TO_CSMS:
-            self.frames.append((self.lab.clock.sim_start_wall + self.lab.clock.now, event))
-        elif isinstance(event, StationEvent):
-            self.events.append(event)
-
-    def calls(self, station_id: str, action: str) -> list[tuple[float, dict[str, Any]]]:
-        return [
-            (t, f.payload)
-            for t, f in self.frames
-            if f.station_id == station_id and f.message_type is MessageType.CALL and f.action == action
-        ]
+    def stamp(self) -> float:
+        return sim_utc(self.lab)
 
     def statuses(self, station_id: str) -> list[str]:
         return [p["status"] for _, p in self.calls(station_id, "FirmwareStatusNotification")]
@@ -66,34 +47,13 @@ class Seen:
 
 @pytest.fixture
 async def lab(schema_errors: Any) -> AsyncIterator[Lab]:
-    lab = Lab(csms_port=0, speed=500)
-    lab.seen = Seen(lab)  # type: ignore[attr-defined]
-    await lab.start()
-    try:
+    async with seen_lab(schema_errors, FirmwareSeen, csms_port=0, speed=500) as lab:
         yield lab
-    finally:
-        await lab.close()
-    seen: Seen = lab.seen  # type: ignore[attr-defined]
-    for version in V16, V201:
-        ids = {s.id for s in lab.stations.values() if s.version is version}
-        assert schema_errors([f for _, f in seen.frames if f.station_id in ids], version.value) == []
-
-
-def seen_by(lab: Lab) -> Seen:
-    seen: Seen = lab.seen  # type: ignore[attr-defined]
-    return seen
-
-
-def csms(lab: Lab) -> MockCsms:
-    assert lab.csms is not None
-    return lab.csms
 
 
 async def station(lab: Lab, version: OcppVersion, station_id: str) -> Station:
     config = replace(load_template(TEMPLATE[version]), id=station_id, ocpp_version=version, firmware_version="1.0.0")
-    s = lab.add_station(config)
-    await csms(lab).wait_for(lambda: s.registration == "Accepted", timeout=20, what="the boot")
-    return s
+    return await boot(lab, config)
 
 
 def iso(utc: float) -> str:

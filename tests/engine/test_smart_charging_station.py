@@ -7,73 +7,31 @@ how fast the machine is; each test ends by checking those frames against the off
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from station_lab import TEMPLATE, V16, V201, boot, csms, lab, sent, wait
 
-from ocpplab_desktop.csms.server import MockCsms
 from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.engine.station import Station
 from ocpplab_desktop.model.config import OcppVersion
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.templates import load_template
-from ocpplab_desktop.protocol.frame import Direction, Frame, MessageType, Side
+
+__all__ = ["lab"]  # the fixture
 
 A = UserAction
-V16, V201 = OcppVersion.V16, OcppVersion.V201
-TEMPLATE = {V16: "ac-22kw-wallbox", V201: "ac-22kw-wallbox-v201"}
 INTERVAL_S = 10  # MeterValueSampleInterval / TxUpdatedInterval
 FULL_W, W_16A, W_6A = 22_080.0, 16 * 230.0 * 3, 6 * 230.0 * 3
-
-
-@pytest.fixture
-async def lab(schema_errors: Any) -> AsyncIterator[Lab]:
-    lab = Lab(csms_port=0, speed=200)
-    frames: list[Frame] = []
-    lab.bus.subscribe(lambda e: frames.append(e) if isinstance(e, Frame) else None)
-    lab.frames = frames  # type: ignore[attr-defined]
-    await lab.start()
-    try:
-        yield lab
-    finally:
-        await lab.close()
-    for version in V16, V201:
-        ids = {s.id for s in lab.stations.values() if s.version is version}
-        sent = [
-            f for f in frames if f.side is Side.STATION and f.direction is Direction.TO_CSMS and f.station_id in ids
-        ]
-        assert schema_errors(sent, version.value) == []
-
-
-def csms(lab: Lab) -> MockCsms:
-    assert lab.csms is not None
-    return lab.csms
-
-
-def sent(lab: Lab, station_id: str, action: str) -> list[dict[str, Any]]:
-    frames: list[Frame] = lab.frames  # type: ignore[attr-defined]
-    return [
-        f.payload
-        for f in frames
-        if f.side is Side.STATION and f.station_id == station_id and f.direction is Direction.TO_CSMS
-        and f.message_type is MessageType.CALL and f.action == action
-    ]  # fmt: skip
-
-
-async def wait(lab: Lab, predicate: Callable[[], bool], what: str) -> None:
-    await csms(lab).wait_for(predicate, timeout=20.0, what=what)
 
 
 async def station(lab: Lab, version: OcppVersion, station_id: str, template: str | None = None) -> Station:
     config = replace(
         load_template(template or TEMPLATE[version]), id=station_id, ocpp_version=version, meter_interval_s=INTERVAL_S
     )
-    s = lab.add_station(config)
-    await wait(lab, lambda: s.registration == "Accepted", "the boot")
-    return s
+    return await boot(lab, config)
 
 
 async def charging(lab: Lab, s: Station, evse: int = 1) -> None:
