@@ -138,8 +138,11 @@ class Commands16(CommandBuilder):
         for entry in entries:
             item: dict[str, Any] = {"id_tag": entry.id_token}
             if entry.status is not None:
-                info = {"status": entry.status, "expiry_date": entry.expiry, "parent_id_tag": entry.group}
-                item["id_tag_info"] = {k: v for k, v in info.items() if v is not None}
+                item["id_tag_info"] = {
+                    "status": entry.status,
+                    "expiry_date": entry.expiry,
+                    "parent_id_tag": entry.group,
+                }
             listed.append(item)
         return self._wire(
             "send_local_list",

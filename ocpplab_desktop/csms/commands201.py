@@ -19,6 +19,11 @@ from ocpplab_desktop.csms.commands import CommandBuilder, ListedToken, NotForThi
 from ocpplab_desktop.model.config import OcppVersion
 
 
+def _group_id_token(group: str | None) -> dict[str, str] | None:
+    """C09.FR.13: a group id token is the CSMS's own, of type Central."""
+    return None if group is None else {"id_token": group, "type": IdTokenEnumType.central}
+
+
 class Commands201(CommandBuilder):
     version = OcppVersion.V201
     calls = call
@@ -111,8 +116,7 @@ class Commands201(CommandBuilder):
 
     def get_base_report(self, report_base: str, *, request_id: int | None) -> WireCall:
         # B07/B08: the NotifyReport parts that follow carry this requestId.
-        rid = request_id if request_id is not None else next(self.ids.request)
-        return self._wire("get_base_report", request_id=rid, report_base=report_base)
+        return self._wire("get_base_report", request_id=self._request_id(request_id), report_base=report_base)
 
     # --- Smart charging (K01, K08-K10): evseId 0 is the whole station ---------------------------
     def _whole_evse(self, connector_id: int | None) -> None:
@@ -157,16 +161,15 @@ class Commands201(CommandBuilder):
         profile_ids: Sequence[int] | None,
     ) -> WireCall:
         # K09: the ReportChargingProfiles that follow carry this requestId.
-        criterion = {
-            "charging_profile_purpose": purpose,
-            "stack_level": stack_level,
-            "charging_profile_id": list(profile_ids) if profile_ids else None,
-        }
         return self._wire(
             "get_charging_profiles",
-            request_id=request_id if request_id is not None else next(self.ids.request),
+            request_id=self._request_id(request_id),
             evse_id=evse_id,
-            charging_profile={k: v for k, v in criterion.items() if v is not None},
+            charging_profile={
+                "charging_profile_purpose": purpose,
+                "stack_level": stack_level,
+                "charging_profile_id": list(profile_ids) if profile_ids else None,
+            },
         )
 
     # --- Reservations (H01, H02) and the Local Authorization List (D01, D02) ----------------------
@@ -191,8 +194,7 @@ class Commands201(CommandBuilder):
             id_token={"id_token": id_token, "type": token_type},
             evse_id=evse_id,
             connector_type=connector_type,
-            # C09.FR.13: a group id token is the CSMS's own, of type Central.
-            group_id_token=None if group is None else {"id_token": group, "type": IdTokenEnumType.central},
+            group_id_token=_group_id_token(group),
         )
 
     def send_local_list(self, version: int, entries: Sequence[ListedToken], *, full: bool, token_type: str) -> WireCall:
@@ -200,10 +202,11 @@ class Commands201(CommandBuilder):
         for entry in entries:
             item: dict[str, Any] = {"id_token": {"id_token": entry.id_token, "type": token_type}}
             if entry.status is not None:
-                info: dict[str, Any] = {"status": entry.status, "cache_expiry_date_time": entry.expiry}
-                if entry.group is not None:
-                    info["group_id_token"] = {"id_token": entry.group, "type": IdTokenEnumType.central}
-                item["id_token_info"] = {k: v for k, v in info.items() if v is not None}
+                item["id_token_info"] = {
+                    "status": entry.status,
+                    "cache_expiry_date_time": entry.expiry,
+                    "group_id_token": _group_id_token(entry.group),
+                }
             listed.append(item)
         return self._wire(
             "send_local_list",
@@ -225,17 +228,16 @@ class Commands201(CommandBuilder):
         signature: str | None,
         signing_certificate: str | None,
     ) -> WireCall:
-        firmware = {
-            "location": location,
-            "retrieve_date_time": retrieve_date,
-            "install_date_time": install_date,
-            "signing_certificate": signing_certificate,
-            "signature": signature,
-        }
         return self._wire(
             "update_firmware",
-            request_id=next(self.ids.request) if request_id is None else request_id,
-            firmware={k: v for k, v in firmware.items() if v is not None},
+            request_id=self._request_id(request_id),
+            firmware={
+                "location": location,
+                "retrieve_date_time": retrieve_date,
+                "install_date_time": install_date,
+                "signing_certificate": signing_certificate,
+                "signature": signature,
+            },
             retries=retries,
             retry_interval=retry_interval,
         )
@@ -251,12 +253,11 @@ class Commands201(CommandBuilder):
         oldest: str | None,
         latest: str | None,
     ) -> WireCall:
-        log = {"remote_location": location, "oldest_timestamp": oldest, "latest_timestamp": latest}
         return self._wire(
             "get_log",
-            log={k: v for k, v in log.items() if v is not None},
+            log={"remote_location": location, "oldest_timestamp": oldest, "latest_timestamp": latest},
             log_type=self._one_of(log_type, LogEnumType, "log type"),
-            request_id=next(self.ids.request) if request_id is None else request_id,
+            request_id=self._request_id(request_id),
             retries=retries,
             retry_interval=retry_interval,
         )
