@@ -21,9 +21,10 @@ import json
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
-from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, InvalidResponse, NotConnected, RpcError
+from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, NotConnected, RpcError
 from ocpplab_desktop.protocol.station_port import Fill
 
 Payload = dict[str, Any]
@@ -56,6 +57,10 @@ class Journal(Protocol):
     def outbox_pending(self, station_id: str) -> Sequence[JournalRow]: ...
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
 class OutboxHost(Protocol):
     """What the outbox needs of its station."""
 
@@ -70,16 +75,22 @@ class OutboxHost(Protocol):
     @property
     def connected(self) -> bool: ...
 
-    async def call(self, action: str, payload: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
-        """Send one CALL on the current connection and return its answer."""
+    def send_call(
+        self, action: str, payload: dict[str, Any], *, validate: bool = True
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Send one CALL on the current connection now; the future of its answer.
+
+        Raises NotConnected at once when there is no connection, RpcError when `validate` finds the
+        payload wrong; the future fails with CallErrorReceived, CallTimeout, InvalidResponse or
+        NotConnected."""
         ...
 
     def retry_policy(self) -> tuple[int, int]:
         """(transmissions in all, base interval in s) for a failed transaction message."""
         ...
 
-    async def sleep_sim(self, seconds: float) -> None:
-        """Wait in simulated time."""
+    def call_later_sim(self, seconds: float, callback: Callable[[], None]) -> Cancellable:
+        """Run `callback` after `seconds` of simulated time."""
         ...
 
     def note(self, kind: str, detail: str, **data: Any) -> None: ...
@@ -103,14 +114,25 @@ class Outgoing:
 
 
 class Outbox:
-    """Queued CALLs of one station and the loop that sends them."""
+    """Queued CALLs of one station, sent one at a time while the station is accepted.
+
+    Driven by callbacks, not by a task per station: a CALL leaves when it is queued (on the loop's
+    next turn) or when the one before it is answered, and a failed transaction message waits for
+    its retry on a timer of the simulated clock. A fleet of stations sends thousands a second; a
+    task per station woke twice per CALL.
+    """
 
     def __init__(self, host: OutboxHost, journal: Journal | None = None) -> None:
         self.host = host
         self.journal = journal
         self._queue: deque[Outgoing] = deque()
-        self._wake = asyncio.Event()
-        self._accepted = asyncio.Event()
+        self._accepted = False
+        self._running = False
+        self._inflight: Outgoing | None = None
+        self._sending = 0
+        """Which send an answer belongs to: one that comes after the link dropped is not the head's."""
+        self._retry: Cancellable | None = None
+        self._pump_due = False
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -143,16 +165,18 @@ class Outbox:
         if transactional and not self.host.online:
             self._keep(item)  # durable before it counts as queued
         self._queue.append(item)
-        self._wake.set()
+        self._pump_soon()
         return future
 
     def resume(self) -> None:
         """The CSMS accepted the boot: start sending."""
-        self._accepted.set()
+        self._accepted = True
+        self._pump_soon()
 
     def suspend(self) -> None:
         """The link went down: keep the transaction messages, fail the rest."""
-        self._accepted.clear()
+        self._accepted = False
+        self._forget_send()
         kept: deque[Outgoing] = deque()
         for item in self._queue:
             if item.transactional:
@@ -163,33 +187,64 @@ class Outbox:
         self._queue = kept
 
     async def run(self) -> None:
-        """Send the head of the queue whenever the station is accepted; returns when the link drops."""
-        while True:
-            await self._accepted.wait()
-            if not self._queue:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            item = self._queue[0]
-            if item.fill is not None:
-                item.payload = _filled(item.payload, item.fill)
-                item.fill = None
-            try:
-                item.sent += 1
-                result = await self.host.call(item.action, item.payload, validate=item.validate)
-            except NotConnected:
-                return  # stays queued if transactional; suspend() fails the rest
-            except (CallErrorReceived, CallTimeout) as exc:
-                if item.transactional and await self._retry_later(item, exc):
-                    continue
-                self._finish(exc)
-            except (InvalidResponse, RpcError) as exc:
-                self._finish(exc)
-            else:
-                self._finish(result)
+        """Send whenever the station is accepted, for as long as this runs (the link cancels it when
+        the connection drops); what is on the way then is left to `suspend`."""
+        self._running = True
+        self._pump_soon()
+        try:
+            await asyncio.get_running_loop().create_future()
+        finally:
+            self._running = False
+            self._forget_send()
 
-    async def _retry_later(self, item: Outgoing, failure: Exception) -> bool:
-        """Wait before sending a failed transaction message again, in its place at the head of the
+    # --- sending -------------------------------------------------------------------------------
+    def _pump_soon(self) -> None:
+        """Send on the loop's next turn: never inside the code that queued (a handler may be answering
+        a CALL of the CSMS's, and its answer goes first)."""
+        if not self._pump_due:
+            self._pump_due = True
+            asyncio.get_running_loop().call_soon(self._pump)
+
+    def _pump(self) -> None:
+        self._pump_due = False
+        if not (self._running and self._accepted and self._queue) or self._inflight is not None or self._retry:
+            return
+        item = self._queue[0]
+        if item.fill is not None:
+            item.payload = _filled(item.payload, item.fill)
+            item.fill = None
+        item.sent += 1
+        try:
+            answer = self.host.send_call(item.action, item.payload, validate=item.validate)
+        except NotConnected:
+            return  # the link is going: suspend() keeps it if transactional and fails the rest
+        except RpcError as exc:  # the payload does not match its schema: it can never go
+            self._finish(exc)
+            self._pump_soon()
+            return
+        self._inflight = item
+        self._sending += 1
+        answer.add_done_callback(partial(self._answered, self._sending))
+
+    def _answered(self, sending: int, answer: asyncio.Future[dict[str, Any]]) -> None:
+        if sending != self._sending or self._inflight is None:
+            if not answer.cancelled():
+                answer.exception()  # a send the link's drop overtook: read, so it is not reported unread
+            return
+        item, self._inflight = self._inflight, None
+        failure: BaseException | None = (
+            NotConnected(f"{item.action}: the send was cancelled") if answer.cancelled() else answer.exception()
+        )
+        if isinstance(failure, NotConnected):
+            return  # stays queued if transactional; suspend() fails the rest
+        retried = isinstance(failure, CallErrorReceived | CallTimeout) and item.transactional
+        if retried and self._retry_later(item, failure):
+            return
+        self._finish(answer.result() if failure is None else failure)
+        self._pump()
+
+    def _retry_later(self, item: Outgoing, failure: BaseException | None) -> bool:
+        """Send a failed transaction message again after a wait, in its place at the head of the
         queue; False once it has been sent as often as the station's settings allow."""
         attempts, interval = self.host.retry_policy()
         if item.sent >= attempts:
@@ -203,16 +258,29 @@ class Outbox:
             sent=item.sent,
             delay_s=delay,
         )
-        await self.host.sleep_sim(delay)
+        self._retry = self.host.call_later_sim(delay, self._retry_due)
         return True
 
-    def _finish(self, outcome: dict[str, Any] | Exception) -> None:
+    def _retry_due(self) -> None:
+        self._retry = None
+        self._pump()
+
+    def _forget_send(self) -> None:
+        """The link dropped: no answer will come to what is on the way, and a retry waits for the next
+        connection (which sends the head at once)."""
+        self._inflight = None
+        self._sending += 1
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
+    def _finish(self, outcome: dict[str, Any] | BaseException) -> None:
         """Take the head of the queue off and hand its caller the answer or the failure."""
         item = self._queue.popleft()
-        if item.on_answer is not None and not isinstance(outcome, Exception):
+        if item.on_answer is not None and not isinstance(outcome, BaseException):
             item.on_answer(outcome)
         if not item.future.done():
-            if isinstance(outcome, Exception):
+            if isinstance(outcome, BaseException):
                 item.future.set_exception(outcome)
             else:
                 item.future.set_result(outcome)
@@ -267,7 +335,7 @@ class Outbox:
             by_row[row.id] = item
             self._queue.append(item)
         if by_row:
-            self._wake.set()
+            self._pump_soon()
         return len(by_row)
 
 

@@ -136,6 +136,7 @@ class Station:
         """Fault interceptors in force on this station's link (issue #14)."""
         self.faults.attach(self.endpoint.pipeline)
         self.call = self.endpoint.call_raw
+        self.send_call = self.endpoint.send_call
         """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)
         self.smart_charging = SmartCharging(self, self.dialect.charging_target)
@@ -320,6 +321,9 @@ class Station:
 
     async def sleep_sim(self, seconds: float) -> None:
         await sleep_sim(self.clock, seconds)
+
+    def call_later_sim(self, seconds: float, callback: Callable[[], None]) -> Timer:
+        return self.clock.scheduler.call_later(seconds, callback)
 
     def call_every(self, interval_s: float, callback: Callable[[], None], first_delay_s: float | None = None) -> Timer:
         return self.clock.scheduler.call_every(interval_s, callback, first_delay_s)

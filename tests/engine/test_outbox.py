@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,7 @@ import pytest
 from rig import settle
 
 from ocpplab_desktop.engine.outbox import Outbox
-from ocpplab_desktop.engine.station import sleep_sim
-from ocpplab_desktop.model.clock import SimClock
+from ocpplab_desktop.model.clock import SimClock, Timer
 from ocpplab_desktop.protocol.errors import CallErrorReceived, NotConnected
 from ocpplab_desktop.protocol.station_port import Fill
 from ocpplab_desktop.store.store import Store
@@ -32,18 +32,23 @@ class ScriptedHost:
         self.clock = SimClock(speed=1.0, sim_start_wall=0.0)
         self.policy = (attempts, interval)
 
-    async def call(self, action: str, payload: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
+    def send_call(
+        self, action: str, payload: dict[str, Any], *, validate: bool = True
+    ) -> asyncio.Future[dict[str, Any]]:
         self.sent.append((action, payload, self.clock.now))
         answer = self.answers.pop(0) if self.answers else {}
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         if isinstance(answer, Exception):
-            raise answer
-        return answer
+            future.set_exception(answer)
+        else:
+            future.set_result(answer)
+        return future
 
     def retry_policy(self) -> tuple[int, int]:
         return self.policy
 
-    async def sleep_sim(self, seconds: float) -> None:
-        await sleep_sim(self.clock, seconds)
+    def call_later_sim(self, seconds: float, callback: Callable[[], None]) -> Timer:
+        return self.clock.scheduler.call_later(seconds, callback)
 
     def note(self, kind: str, detail: str, **data: Any) -> None:
         self.notes.append((kind, data))
