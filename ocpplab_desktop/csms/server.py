@@ -190,6 +190,8 @@ class MockCsms(OperatorCommands, FileCommands, ServiceCommands, PublishCommands)
         self._transaction_ids = itertools.count(1)
         self._ids = CommandIds()
         self._faults: dict[str, LinkFaults] = {}
+        self.on_new_station: Callable[[], None] | None = None
+        """Called when a station the CSMS has not seen connects (the lab settles its heap after a fleet arrives)."""
         self.all_stations = StandingFaults(bus, self.faults)
         """CSMS faults standing for every station, those that connect later included."""
         self.files = FileService(bus, host, 0, upload_dir)
@@ -342,6 +344,8 @@ class MockCsms(OperatorCommands, FileCommands, ServiceCommands, PublishCommands)
         state = self.stations.get(station_id)
         if state is None or state.version is not version:
             state = self.stations[station_id] = StationState(station_id, version)
+            if self.on_new_station is not None:
+                self.on_new_station()
         handler = HANDLERS[version](state, self._policy, self.bus, lambda: next(self._transaction_ids), now=self._clock)
         endpoint = Endpoint(
             station_id=station_id,

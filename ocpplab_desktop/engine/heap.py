@@ -22,6 +22,12 @@ from __future__ import annotations
 import gc
 
 SETTLE_EVERY_S = 30.0
+SETTLE_AFTER_CHANGE_S = 2.0
+"""After stations were added or removed, the next settle comes this long after the last change
+instead of at the next 30 s mark: the first full collection of a new fleet walks every object it
+made (270 ms with 2,000 stations), and a pause then, while it boots, disturbs less than one that
+falls at a random moment of its run (it put 2,000 stations' round-trip p99 at 62-114 ms instead of
+30-40)."""
 YOUNG_THRESHOLD = 5_000
 """Allocations between young collections (CPython's default is 700): a fleet allocates a few
 dozen containers per message, so the default collects hundreds of times a second."""
@@ -35,6 +41,8 @@ class HeapKeeper:
         self._was_enabled = gc.isenabled()
         self.settled = 0
         self.collections = 0
+        self._changed = False
+        self._settle_at: float | None = None
 
     def start(self) -> None:
         self._threshold = gc.get_threshold()
@@ -46,13 +54,21 @@ class HeapKeeper:
     def tick(self, now: float) -> None:
         """Called by the lab's clock task with the loop's time: collects as the collector would have,
         and settles every `every_s` seconds."""
+        if self._changed:
+            self._changed = False
+            self._settle_at = now + SETTLE_AFTER_CHANGE_S
         if self._last is None:
             self._last = now
-        elif now - self._last >= self.every_s:
+        elif now - self._last >= self.every_s or (self._settle_at is not None and now >= self._settle_at):
             self._last = now
+            self._settle_at = None
             self.settle()
             return
         self.collect_due()
+
+    def changed(self) -> None:
+        """Stations were added or removed: settle SETTLE_AFTER_CHANGE_S after the last such change."""
+        self._changed = True
 
     def collect_due(self) -> None:
         """The collection the collector's thresholds call for now, if any."""
@@ -75,6 +91,7 @@ class HeapKeeper:
     def release(self) -> None:
         """Let the collector see every object again (stations were removed, or the lab closes)."""
         gc.unfreeze()
+        self._changed = True
 
     def stop(self) -> None:
         self.release()

@@ -122,6 +122,8 @@ class Lab:
             log.warning("port %s is taken; the embedded CSMS uses a free port instead", self._csms_port)
             csms = MockCsms(self.bus, host=self._csms_host, port=0, clock=self.clock.utc_now, upload_dir=uploads)
             await csms.start()
+        if self.heap is not None:
+            csms.on_new_station = self.heap.changed  # a fleet that connects is settled soon, as one added here
         return csms
 
     async def close(self) -> None:
@@ -224,6 +226,8 @@ class Lab:
             self.store.add_station(self.session_id, config)
         if connect:
             station.start()
+        if self.heap is not None:
+            self.heap.changed()
         self._workspace_changed()
         return station
 
