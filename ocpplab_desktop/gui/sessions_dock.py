@@ -253,7 +253,8 @@ class SessionsDock(QWidget):
         """Bring the row of the session being recorded up to date, in place (selection and scroll stay)."""
         running = self.lab.session_id
         store = self.lab.store
-        if running is None or store is None or running not in (ids := self.session_ids()):
+        # The live timer can fire once more after the lab has closed its store (seen closing a 2,000-station window).
+        if running is None or store is None or store.closed or running not in (ids := self.session_ids()):
             return
         row = ids.index(running)
         for column, item in enumerate(self._row(store.session(running))):

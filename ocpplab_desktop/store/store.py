@@ -128,6 +128,7 @@ class Store(TraceTransfer):
         synchronous=NORMAL: a crash of the program loses nothing committed, a power cut may lose
         the last commits), and leaving the search for crashed sessions to the other connections.
         """
+        self._closed = False
         self.path = Path(path)
         self.timeout = timeout
         try:
@@ -158,7 +159,13 @@ class Store(TraceTransfer):
 
     # --- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
+        self._closed = True
         self._db.close()
+
+    @property
+    def closed(self) -> bool:
+        """Closed: a window's timer that outlives its lab must not read from it."""
+        return self._closed
 
     def __enter__(self) -> Store:
         return self

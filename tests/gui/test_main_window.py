@@ -7,6 +7,7 @@ widgets all run on one loop, as in the app. Every wait is bounded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.about import AboutDialog, component_versions, versions_text
 from ocpplab_desktop.gui.app import MainWindow
 from ocpplab_desktop.gui.launch import XCB_LIBRARIES, launch, platform_problem, qt_platform
-from ocpplab_desktop.gui.sessions_dock import FRAMES, STATIONS, RunningSessionError
+from ocpplab_desktop.gui.sessions_dock import FRAMES, LIVE_REFRESH_MS, STATIONS, RunningSessionError
 from ocpplab_desktop.gui.station_tree import NAME, STATE
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.station_form import free_station_id
@@ -443,6 +444,26 @@ def test_the_running_sessions_row_follows_the_recording_while_the_dock_shows(in_
         shown = int(sessions.model.item(row, FRAMES).text().replace(",", ""))
         assert 0 < shown <= lab.store.session(lab.session_id).frame_count
         assert sessions.model.item(row, STATIONS).text() == station.id
+
+    in_lab(scenario)
+
+
+def test_the_running_sessions_row_stops_following_once_the_lab_has_closed_its_store(in_lab: LabHarness) -> None:
+    # Seen closing a window of 2,000 stations: the dock's live refresh fired after Lab.close() had closed
+    # the store, and raised "Cannot operate on a closed database".
+    async def scenario(lab: Lab, window: MainWindow) -> None:
+        assert lab.store is not None and lab.session_id is not None
+        window.show_sessions()
+        sessions = window.sessions
+        row = sessions.session_ids().index(lab.session_id)
+        before = [sessions.model.item(row, column).text() for column in range(sessions.model.columnCount())]
+        lab.store.close()
+        assert lab.store.closed
+        await asyncio.sleep(1.25 * LIVE_REFRESH_MS / 1000)  # the live refresh fires meanwhile
+        sessions.refresh_running()
+        after = [sessions.model.item(row, column).text() for column in range(sessions.model.columnCount())]
+        assert after == before, "the row keeps what it last showed"
+        lab.store = Store(lab.store.path)  # the harness's own close of the lab still has a store to close
 
     in_lab(scenario)
 
