@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TICK_S = 0.02
-TIMERS_PER_STEP = 100
-STEPPED_LAG_S = 0.25
-"""See `Lab._run_timers`."""
 """How often (real seconds) the simulated clock advances and runs what is due. A fleet's timers that
 fall in one tick go out together: at 2,000 stations a 50 ms tick sent bursts of 100 MeterValues and
 the round trip's p99 was 173 ms against a bare-library CSMS; at 20 ms it is 49 ms, for no more CPU
 per CALL (bench/fleet.py)."""
+TIMERS_PER_STEP = 100
+STEPPED_LAG_S = 0.25
+"""See `Lab._run_timers`."""
 STATIONS_IN_NAME = 3
 """Station ids a session's default name lists before "+N"."""
 

@@ -207,7 +207,9 @@ class Outbox:
 
     def _pump(self) -> None:
         self._pump_due = False
-        if not (self._running and self._accepted and self._queue) or self._inflight is not None or self._retry:
+        if not (self._running and self._accepted and self._queue) or self._inflight is not None:
+            return
+        if self._retry is not None:  # the head waits for its retry
             return
         item = self._queue[0]
         if item.fill is not None:
@@ -237,13 +239,16 @@ class Outbox:
         )
         if isinstance(failure, NotConnected):
             return  # stays queued if transactional; suspend() fails the rest
-        retried = isinstance(failure, CallErrorReceived | CallTimeout) and item.transactional
-        if retried and self._retry_later(item, failure):
+        if (
+            isinstance(failure, CallErrorReceived | CallTimeout)
+            and item.transactional
+            and self._retry_later(item, failure)
+        ):
             return
         self._finish(answer.result() if failure is None else failure)
         self._pump()
 
-    def _retry_later(self, item: Outgoing, failure: BaseException | None) -> bool:
+    def _retry_later(self, item: Outgoing, failure: Exception) -> bool:
         """Send a failed transaction message again after a wait, in its place at the head of the
         queue; False once it has been sent as often as the station's settings allow."""
         attempts, interval = self.host.retry_policy()

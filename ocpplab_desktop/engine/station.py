@@ -135,7 +135,6 @@ class Station:
         self.faults = LinkFaults(bus, config.id, "station")
         """Fault interceptors in force on this station's link (issue #14)."""
         self.faults.attach(self.endpoint.pipeline)
-        self.call = self.endpoint.call_raw
         self.send_call = self.endpoint.send_call
         """One CALL on the current connection: the outbox's way out."""
         self.metering = Metering(config.id, self.connectors, clock=clock, bus=bus, on_ev_full=self._ev_full)

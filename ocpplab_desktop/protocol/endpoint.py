@@ -21,7 +21,6 @@ import inspect
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
-from functools import partial
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -186,13 +185,17 @@ class Endpoint:
         It leaves once no other CALL of ours is outstanding (one per direction); its timeout
         runs from then.
         """
-        future = self._queue_call(action, payload, timeout, validate)
+        future, call = self._queue_call(action, payload, timeout, validate)
         try:
             if not self._write_now():
                 await self._flush()  # in this task: the CALL is on its way when the caller next runs
             return await future
         finally:
-            if future.done() and not future.cancelled():
+            if not future.done() or future.cancelled():  # the caller gave up (the await cancels the future)
+                self.rpc.cancel(call)
+                self._pump()
+                self._kick()
+            else:
                 # Cancelled just as the answer or the failure came: nobody will read it now, and
                 # an unread failure would be reported as "Future exception was never retrieved".
                 future.exception()
@@ -202,30 +205,24 @@ class Endpoint:
     ) -> asyncio.Future[dict[str, Any]]:
         """`call_raw` without a coroutine: the CALL is queued and written now; the future of its answer.
 
-        Cancelling the future gives the CALL up (its answer, if it comes, is recorded as for no CALL).
+        The future ends with the answer, a failure, the timeout or the link's loss; it is not for
+        cancelling (the outbox, its user, waits for one of those).
         """
-        future = self._queue_call(action, payload, timeout, validate)
+        future, _call = self._queue_call(action, payload, timeout, validate)
         self._kick()
         return future
 
     def _queue_call(
         self, action: str, payload: dict[str, Any], timeout: float | None, validate: bool
-    ) -> asyncio.Future[dict[str, Any]]:
+    ) -> tuple[asyncio.Future[dict[str, Any]], OutgoingCall]:
         if self.connection is None:
             raise NotConnected(f"{self.station_id}: not connected, {action} not sent")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         if self._timeout_scale is not None:
             timeout = self._timeout_scale(self.rpc.response_timeout if timeout is None else timeout)
         call = self.rpc.call(action, payload, timeout=timeout, validate=validate, tag=future)
-        future.add_done_callback(partial(self._given_up, call))
         self._pump()
-        return future
-
-    def _given_up(self, call: OutgoingCall, future: asyncio.Future[dict[str, Any]]) -> None:
-        if future.cancelled():
-            self.rpc.cancel(call)
-            self._pump()
-            self._kick()
+        return future, call
 
     async def send_raw(self, text: str, *, note: str | None = None) -> None:
         """Send text as it is, past validation (negative tests). Still passes the pipeline and the tap."""

@@ -144,6 +144,25 @@ async def test_callerror_answer_raises_instead_of_returning_none() -> None:
     assert frames[-1].action == "Heartbeat" and frames[-1].rtt_ms is not None
 
 
+async def test_a_caller_that_gives_up_waiting_frees_the_link_for_the_next_call_at_once() -> None:
+    # One outstanding CALL per direction (OCPP-J 4.1.1): a CALL nobody waits for any more must not hold
+    # the next one back until its timeout.
+    ep, wire, frames = endpoint(V16)
+    first = asyncio.ensure_future(ep.call_raw("Heartbeat", {}))
+    await asyncio.sleep(0)
+    assert len(wire.sent) == 1
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    second = asyncio.ensure_future(ep.call_raw("Heartbeat", {}))
+    await asyncio.sleep(0)
+    assert len(wire.sent) == 2, "sent without waiting for the first one's timeout"
+    await ep.receive(json.dumps([3, wire.sent[1][1], {"currentTime": "2026-12-06T12:00:00Z"}]))
+    assert (await second)["currentTime"] == "2026-12-06T12:00:00Z"
+    await ep.receive(json.dumps([3, wire.sent[0][1], {"currentTime": "2026-12-06T12:00:00Z"}]))
+    assert frames[-1].error is not None and "no outstanding CALL" in frames[-1].error, "a late answer is recorded"
+
+
 async def test_invalid_answer_raises_and_no_answer_times_out() -> None:
     ep, wire, frames = endpoint(V16)
     task = asyncio.ensure_future(ep.call_raw("Heartbeat", {}))
