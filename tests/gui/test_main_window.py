@@ -29,7 +29,7 @@ from ocpplab_desktop.engine.lab import Lab
 from ocpplab_desktop.gui.about import AboutDialog, component_versions, versions_text
 from ocpplab_desktop.gui.app import MainWindow
 from ocpplab_desktop.gui.launch import XCB_LIBRARIES, launch, platform_problem, qt_platform
-from ocpplab_desktop.gui.sessions_dock import FRAMES, LIVE_REFRESH_MS, STATIONS, RunningSessionError
+from ocpplab_desktop.gui.sessions_dock import FRAMES, LIVE_REFRESH_MS, STATIONS, RunningSessionError, SessionsDock
 from ocpplab_desktop.gui.station_tree import NAME, STATE
 from ocpplab_desktop.model.connector import UserAction
 from ocpplab_desktop.model.station_form import free_station_id
@@ -430,12 +430,16 @@ def test_a_cancelled_export_writes_no_file_and_says_so(
     in_lab(scenario)
 
 
+def shown_running_row(lab: Lab, window: MainWindow) -> tuple[SessionsDock, int]:
+    """The sessions dock, shown, and the row of the session the lab records."""
+    assert lab.store is not None and lab.session_id is not None
+    window.show_sessions()
+    return window.sessions, window.sessions.session_ids().index(lab.session_id)
+
+
 def test_the_running_sessions_row_follows_the_recording_while_the_dock_shows(in_lab: LabHarness) -> None:
     async def scenario(lab: Lab, window: MainWindow) -> None:
-        assert lab.store is not None and lab.session_id is not None
-        window.show_sessions()
-        sessions = window.sessions
-        row = sessions.session_ids().index(lab.session_id)
+        sessions, row = shown_running_row(lab, window)
         assert sessions.model.item(row, FRAMES).text() == "0"
 
         station = await add_registered(window, TEMPLATE)
@@ -452,10 +456,8 @@ def test_the_running_sessions_row_stops_following_once_the_lab_has_closed_its_st
     # Seen closing a window of 2,000 stations: the dock's live refresh fired after Lab.close() had closed
     # the store, and raised "Cannot operate on a closed database".
     async def scenario(lab: Lab, window: MainWindow) -> None:
-        assert lab.store is not None and lab.session_id is not None
-        window.show_sessions()
-        sessions = window.sessions
-        row = sessions.session_ids().index(lab.session_id)
+        sessions, row = shown_running_row(lab, window)
+        assert lab.store is not None
         before = [sessions.model.item(row, column).text() for column in range(sessions.model.columnCount())]
         lab.store.close()
         assert lab.store.closed
