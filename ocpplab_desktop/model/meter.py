@@ -138,6 +138,9 @@ class ConnectorMeter:
         self._limit_a: float | None = None
         self._drawing = False
         self._cached_lines: tuple[EvProfile, float | None, float | None, bool, tuple[list[Line], float]] | None = None
+        self._flat: tuple[float, float] | None = None
+        """With the cached lines, when every one is flat (AC): (the lowest power, the power of the line
+        `_integrate` takes as active); None otherwise. A constant power needs no search per reading."""
 
     # --- inputs -------------------------------------------------------------------
     def plug(self, ev: EvProfile) -> None:
@@ -303,6 +306,11 @@ class ConnectorMeter:
             return cached[4]
         lines = self._work_out_lines(ev, soc)
         self._cached_lines = (ev, self._limit_w, self._limit_a, below_knee, lines)
+        self._flat = None
+        if all(b == 0.0 for _, b in lines[0]):
+            lowest = min(a for a, _ in lines[0])
+            # The first line within the tie of the lowest, as _integrate's search picks it.
+            self._flat = lowest, next(a for a, _ in lines[0] if a <= lowest * (1 + _TIE))
         return lines
 
     def _work_out_lines(self, ev: EvProfile, soc: float) -> tuple[list[Line], float]:
@@ -329,6 +337,9 @@ class ConnectorMeter:
         if soc >= ev.soc_target:
             return 0.0
         lines, _ = self._lines(ev, soc)
+        flat = self._flat
+        if flat is not None:
+            return max(0.0, flat[0])
         return max(0.0, min(a + b * soc for a, b in lines))
 
     def _integrate(self, ev: EvProfile, soc: float, dt: float) -> float:
@@ -341,6 +352,15 @@ class ConnectorMeter:
         k = 100.0 / (3600.0 * ev.battery_wh)  # % per joule
         while dt > 0 and soc < ev.soc_target:
             lines, end = self._lines(ev, soc)
+            constant = self._flat
+            if constant is not None:  # constant power up to `end`: what the search below finds, without it
+                if constant[0] < _NO_POWER_W:
+                    break
+                t_end = (end - soc) / (k * constant[1])
+                if t_end >= dt:
+                    return soc + k * constant[1] * dt
+                soc, dt = end, dt - t_end
+                continue
             lowest = min(a + b * soc for a, b in lines)
             if lowest < _NO_POWER_W:
                 break

@@ -102,6 +102,45 @@ def event_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Tabl
     return {FRAMES: rows[FRAMES.name], METER_SAMPLES: rows[METER_SAMPLES.name], EVENTS: rows[EVENTS.name]}
 
 
+def quick_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Table, list[list[Any]]]:
+    """`event_rows` without checking a frame's or a sample's values: what a fleet's batches take.
+
+    Their values are of the types the columns declare, so the one thing that can be wrong is text
+    SQLite cannot take (a lone surrogate from the wire), and binding it raises UnicodeEncodeError:
+    the caller then rolls the batch back and writes it again from `event_rows`, which escapes it.
+    Every other event goes through `event_rows`' checks."""
+    frames: list[list[Any]] = []
+    samples: list[list[Any]] = []
+    events: list[TimedEvent] = []
+    for timed in timed_events:
+        event = timed[0]
+        kind = type(event)
+        if kind is Frame:
+            frames.append(_frame_row(session_id, event))  # type: ignore[arg-type]
+        elif kind is MeterSample:
+            samples.append(sample_values(session_id, event, timed[1]))  # type: ignore[arg-type]
+        else:
+            events.append(timed)
+    return {FRAMES: frames, METER_SAMPLES: samples, EVENTS: event_rows(session_id, events)[EVENTS] if events else []}
+
+
+def _frame_row(session_id: int, f: Frame) -> list[Any]:
+    # In _FRAME_COLUMNS' order (checked below, when this module is imported).
+    return [
+        session_id, f.seq, iso_utc(f.wall_time), f.wall_time, f.mono_time, f.station_id, f.side.value,
+        f.direction.value, f.message_type.value, f.unique_id, f.action, f.raw, f.error, f.rtt_ms, f.note,
+        f.intended, None,
+    ]  # fmt: skip
+
+
+_QUICK_FRAME_COLUMNS = (
+    "session_id", "seq", "ts", "wall_time", "mono_time", "station_id", "side", "direction", "message_type",
+    "unique_id", "action", "raw", "error", "rtt_ms", "note", "intended", ESCAPED,
+)  # fmt: skip
+if _QUICK_FRAME_COLUMNS != _FRAME_COLUMNS:  # pragma: no cover - a schema change must change _frame_row too
+    raise ImportError(f"rows._frame_row is out of step with the frames table: {_FRAME_COLUMNS}")
+
+
 def frame_values(session_id: int, frame: Frame) -> list[Any]:
     """A frame's row. Raises ValueError or OverflowError for a wall time out of range, TypeError (see `prepared`)."""
     record = frame.to_record()

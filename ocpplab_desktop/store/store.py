@@ -36,8 +36,18 @@ from ocpplab_desktop.protocol.frame import Frame
 from ocpplab_desktop.store.errors import ExportCancelled, StoreError, UnknownSessionError
 from ocpplab_desktop.store.jsonl import Progress
 from ocpplab_desktop.store.liveness import HOST, recorder_alive
-from ocpplab_desktop.store.rows import TimedEvent, event_rows, insert_sql, iso_utc
-from ocpplab_desktop.store.schema import EVENTS, FRAMES, METER_SAMPLES, OUTBOX, SESSIONS, STATIONS, TABLES, migrate
+from ocpplab_desktop.store.rows import TimedEvent, event_rows, insert_sql, iso_utc, quick_rows
+from ocpplab_desktop.store.schema import (
+    EVENTS,
+    FRAMES,
+    METER_SAMPLES,
+    OUTBOX,
+    SESSIONS,
+    STATIONS,
+    TABLES,
+    Table,
+    migrate,
+)
 from ocpplab_desktop.store.text import escape_row, restore_row, stored_form
 from ocpplab_desktop.store.transfer import INSERT_BATCH, BadLine, ImportResult, TraceTransfer
 
@@ -286,7 +296,13 @@ class Store(TraceTransfer):
         The sign of life also takes back a crash mark a later start may have set while this
         recorder could not write (see liveness.py).
         """
-        rows = event_rows(session_id, timed_events)
+        events = timed_events if isinstance(timed_events, list) else list(timed_events)
+        try:
+            self._insert(session_id, quick_rows(session_id, events))
+        except UnicodeEncodeError:  # text SQLite cannot take as it is: rolled back, written again escaped
+            self._insert(session_id, event_rows(session_id, events))
+
+    def _insert(self, session_id: int, rows: dict[Table, list[list[Any]]]) -> None:
         with self._writing(), self._db.atomic():
             for table, values in rows.items():
                 if values:
