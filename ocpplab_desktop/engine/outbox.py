@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
+from ocpplab_desktop.protocol.endpoint import Settled
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, NotConnected, RpcError
 from ocpplab_desktop.protocol.station_port import Fill
 
@@ -75,14 +76,12 @@ class OutboxHost(Protocol):
     @property
     def connected(self) -> bool: ...
 
-    def send_call(
-        self, action: str, payload: dict[str, Any], *, validate: bool = True
-    ) -> asyncio.Future[dict[str, Any]]:
-        """Send one CALL on the current connection now; the future of its answer.
+    def send_call(self, action: str, payload: dict[str, Any], settled: Settled, *, validate: bool = True) -> None:
+        """Send one CALL on the current connection now; `settled` gets its answer or failure.
 
         Raises NotConnected at once when there is no connection, RpcError when `validate` finds the
-        payload wrong; the future fails with CallErrorReceived, CallTimeout, InvalidResponse or
-        NotConnected."""
+        payload wrong; `settled(None, failure)` gets CallErrorReceived, CallTimeout, InvalidResponse
+        or NotConnected."""
         ...
 
     def retry_policy(self) -> tuple[int, int]:
@@ -216,27 +215,25 @@ class Outbox:
             item.payload = _filled(item.payload, item.fill)
             item.fill = None
         item.sent += 1
+        self._sending += 1
+        self._inflight = item  # before the send: its outcome may be known before send_call returns
         try:
-            answer = self.host.send_call(item.action, item.payload, validate=item.validate)
+            self.host.send_call(
+                item.action, item.payload, partial(self._answered, self._sending), validate=item.validate
+            )
         except NotConnected:
+            self._inflight = None
             return  # the link is going: suspend() keeps it if transactional and fails the rest
         except RpcError as exc:  # the payload does not match its schema: it can never go
+            self._inflight = None
             self._finish(exc)
             self._pump_soon()
-            return
-        self._inflight = item
-        self._sending += 1
-        answer.add_done_callback(partial(self._answered, self._sending))
 
-    def _answered(self, sending: int, answer: asyncio.Future[dict[str, Any]]) -> None:
+    def _answered(self, sending: int, result: dict[str, Any] | None, failure: BaseException | None) -> None:
+        # Called by the endpoint as soon as it knows (inside its receive, its timer or its close).
         if sending != self._sending or self._inflight is None:
-            if not answer.cancelled():
-                answer.exception()  # a send the link's drop overtook: read, so it is not reported unread
-            return
+            return  # a send the link's drop overtook
         item, self._inflight = self._inflight, None
-        failure: BaseException | None = (
-            NotConnected(f"{item.action}: the send was cancelled") if answer.cancelled() else answer.exception()
-        )
         if isinstance(failure, NotConnected):
             return  # stays queued if transactional; suspend() fails the rest
         if (
@@ -245,7 +242,7 @@ class Outbox:
             and self._retry_later(item, failure)
         ):
             return
-        self._finish(answer.result() if failure is None else failure)
+        self._finish(failure if failure is not None else result if result is not None else {})
         self._pump()
 
     def _retry_later(self, item: Outgoing, failure: Exception) -> bool:

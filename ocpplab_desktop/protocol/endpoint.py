@@ -53,6 +53,10 @@ CALL_RESULTS: dict[OcppVersion, ModuleType] = {
 }
 
 
+Settled = Callable[[dict[str, Any] | None, BaseException | None], None]
+"""What `send_call` calls once with a CALL's outcome: (the CALLRESULT payload, None) or (None, the failure)."""
+
+
 class Connection(Protocol):
     """What the endpoint needs of a websocket (websockets' client and server connections fit)."""
 
@@ -201,28 +205,39 @@ class Endpoint:
                 future.exception()
 
     def send_call(
-        self, action: str, payload: dict[str, Any], *, timeout: float | None = None, validate: bool = True
-    ) -> asyncio.Future[dict[str, Any]]:
-        """`call_raw` without a coroutine: the CALL is queued and written now; the future of its answer.
+        self,
+        action: str,
+        payload: dict[str, Any],
+        settled: Settled,
+        *,
+        timeout: float | None = None,
+        validate: bool = True,
+    ) -> None:
+        """`call_raw` without a coroutine or a future: the CALL is queued and written now, and
+        `settled(payload, None)` or `settled(None, error)` is called, from the code that learnt
+        it, with the answer or the failure (a CALLERROR, the timeout, the link's loss).
 
-        The future ends with the answer, a failure, the timeout or the link's loss; it is not for
-        cancelling (the outbox, its user, waits for one of those).
+        No future and no loop callback per CALL: the outbox sends every CALL of a fleet this way.
         """
-        future, _call = self._queue_call(action, payload, timeout, validate)
+        self._queue(action, payload, timeout, validate, settled)
         self._kick()
-        return future
 
     def _queue_call(
         self, action: str, payload: dict[str, Any], timeout: float | None, validate: bool
     ) -> tuple[asyncio.Future[dict[str, Any]], OutgoingCall]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        return future, self._queue(action, payload, timeout, validate, future)
+
+    def _queue(
+        self, action: str, payload: dict[str, Any], timeout: float | None, validate: bool, tag: Any
+    ) -> OutgoingCall:
         if self.connection is None:
             raise NotConnected(f"{self.station_id}: not connected, {action} not sent")
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         if self._timeout_scale is not None:
             timeout = self._timeout_scale(self.rpc.response_timeout if timeout is None else timeout)
-        call = self.rpc.call(action, payload, timeout=timeout, validate=validate, tag=future)
+        call = self.rpc.call(action, payload, timeout=timeout, validate=validate, tag=tag)
         self._pump()
-        return future, call
+        return call
 
     async def send_raw(self, text: str, *, note: str | None = None) -> None:
         """Send text as it is, past validation (negative tests). Still passes the pipeline and the tap."""
@@ -333,13 +348,19 @@ class Endpoint:
             if isinstance(event, CallReceived):
                 self._calls.append(event)
                 continue
-            future = event.call.tag
-            if not isinstance(future, asyncio.Future) or future.done():
-                continue
-            if isinstance(event, CallAnswered):
-                future.set_result(event.payload)
-            elif isinstance(event, CallFailed):
-                future.set_exception(event.error)
+            tag = event.call.tag
+            if isinstance(tag, asyncio.Future):
+                if tag.done():
+                    continue
+                if isinstance(event, CallAnswered):
+                    tag.set_result(event.payload)
+                elif isinstance(event, CallFailed):
+                    tag.set_exception(event.error)
+            elif tag is not None:  # send_call's `settled`
+                if isinstance(event, CallAnswered):
+                    tag(event.payload, None)
+                elif isinstance(event, CallFailed):
+                    tag(None, event.error)
         if self._calls and not self._dispatching and not self._receiving:
             # A CALL an interceptor released later, from a timer: no receive() awaits it.
             self._tasks.spawn(self._dispatch())

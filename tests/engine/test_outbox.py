@@ -16,6 +16,7 @@ from rig import settle
 
 from ocpplab_desktop.engine.outbox import Outbox
 from ocpplab_desktop.model.clock import SimClock, Timer
+from ocpplab_desktop.protocol.endpoint import Settled
 from ocpplab_desktop.protocol.errors import CallErrorReceived, NotConnected
 from ocpplab_desktop.protocol.station_port import Fill
 from ocpplab_desktop.store.store import Store
@@ -32,17 +33,14 @@ class ScriptedHost:
         self.clock = SimClock(speed=1.0, sim_start_wall=0.0)
         self.policy = (attempts, interval)
 
-    def send_call(
-        self, action: str, payload: dict[str, Any], *, validate: bool = True
-    ) -> asyncio.Future[dict[str, Any]]:
+    def send_call(self, action: str, payload: dict[str, Any], settled: Settled, *, validate: bool = True) -> None:
         self.sent.append((action, payload, self.clock.now))
         answer = self.answers.pop(0) if self.answers else {}
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        # Answered on the loop's next turn, as a CSMS's answer arrives after the send.
         if isinstance(answer, Exception):
-            future.set_exception(answer)
+            asyncio.get_running_loop().call_soon(settled, None, answer)
         else:
-            future.set_result(answer)
-        return future
+            asyncio.get_running_loop().call_soon(settled, answer, None)
 
     def retry_policy(self) -> tuple[int, int]:
         return self.policy
