@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocpplab_desktop.model.records import record
+
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Any], None]
@@ -22,20 +24,22 @@ class EventBus:
     """Fan-out of engine events to subscribers, in subscription order."""
 
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: tuple[Subscriber, ...] = ()  # replaced, never changed: publish walks it as it was
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Add a subscriber; returns a function that removes it again."""
-        self._subscribers.append(subscriber)
+        self._subscribers = (*self._subscribers, subscriber)
 
         def unsubscribe() -> None:
             if subscriber in self._subscribers:
-                self._subscribers.remove(subscriber)
+                kept = list(self._subscribers)
+                kept.remove(subscriber)
+                self._subscribers = tuple(kept)
 
         return unsubscribe
 
     def publish(self, event: Any) -> None:
-        for subscriber in tuple(self._subscribers):
+        for subscriber in self._subscribers:
             try:
                 subscriber(event)
             except Exception:
@@ -57,7 +61,7 @@ class ConnectorStateChanged:
     mono_time: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MeterSample:
     """One reading of a connector's meter, in simulated time."""
 

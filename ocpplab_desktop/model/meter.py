@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from ocpplab_desktop.model.config import ConnectorConfig, CurrentType
+from ocpplab_desktop.model.records import record
 
 # DC charging curve: full power up to the knee, then linear down to a trickle at 100 %.
 TAPER_KNEE_SOC = 55.0
@@ -103,7 +104,7 @@ MEASURANDS_PROVIDED = (
 in its measurand settings, so a CSMS that asks for another is refused rather than never sent it."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MeterReading:
     """One reading, as the protocol layer turns it into MeterValues."""
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import IntEnum, StrEnum
 from typing import Any
+
+from ocpplab_desktop.model.records import record
 
 
 class Direction(StrEnum):
@@ -40,7 +42,7 @@ class MessageType(IntEnum):
 _seq = itertools.count(1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frame:
     """One frame as it crossed the wire.
 

@@ -23,7 +23,6 @@ import json
 import random
 import re
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -61,8 +60,14 @@ _id_bits = random.Random()  # seeded from the OS; ids need to be unique, not sec
 
 
 def _uuid() -> str:
-    """A random (version 4) UUID, without the system call `uuid.uuid4()` makes for each one."""
-    return str(uuid.UUID(int=_id_bits.getrandbits(128), version=4))
+    """A random (version 4) UUID, without the system call `uuid.uuid4()` makes for each one, and
+    formatted here: `str(uuid.UUID(...))` took twice as long (a fleet makes one per CALL)."""
+    h = "%032x" % _id_bits.getrandbits(128)  # noqa: UP031 - the fastest of the ways to format it
+    # Version 4 in the 13th digit; variant 10xx (RFC 9562) in the 17th.
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def dumps(message: list[Any]) -> str:

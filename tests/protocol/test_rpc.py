@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -158,3 +159,12 @@ def test_text_sent_as_is_passes_no_check_but_is_framed_in_the_outgoing_direction
     assert frame.direction is Direction.TO_STATION and frame.message_type is MessageType.CALL
     assert frame.error is None and frame.note == "negative test"
     assert rpc.frames_to_send() == [frame]
+
+
+def test_message_ids_are_distinct_version_4_uuids_in_their_canonical_form() -> None:
+    rpc = RpcConnection(OcppVersion.V16, Side.STATION, "CP")
+    ids = [rpc.call("Heartbeat", {}, validate=False).uid for _ in range(2_000)]
+    assert len(set(ids)) == len(ids)
+    for uid in ids:
+        parsed = uuid.UUID(uid)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, uid)
