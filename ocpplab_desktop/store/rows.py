@@ -125,10 +125,12 @@ def quick_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Tabl
 
 
 def _frame_row(session_id: int, f: Frame) -> list[Any]:
-    # In _FRAME_COLUMNS' order (checked below, when this module is imported).
+    # In _FRAME_COLUMNS' order (checked below, when this module is imported). The side, direction and
+    # message type go as the enum members: sqlite3 binds a str or int subclass as its text or number,
+    # and an enum's `.value` costs a descriptor call per row.
     return [
-        session_id, f.seq, iso_utc(f.wall_time), f.wall_time, f.mono_time, f.station_id, f.side.value,
-        f.direction.value, f.message_type.value, f.unique_id, f.action, f.raw, f.error, f.rtt_ms, f.note,
+        session_id, f.seq, iso_utc(f.wall_time), f.wall_time, f.mono_time, f.station_id, f.side,
+        f.direction, f.message_type, f.unique_id, f.action, f.raw, f.error, f.rtt_ms, f.note,
         f.intended, None,
     ]  # fmt: skip
 
