@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from typing import Any, Protocol
 from ocpplab_desktop.protocol.endpoint import Settled
 from ocpplab_desktop.protocol.errors import CallErrorReceived, CallTimeout, NotConnected, RpcError
 from ocpplab_desktop.protocol.station_port import Fill
+
+log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 AnswerHook = Callable[[dict[str, Any]], None]
@@ -280,7 +283,10 @@ class Outbox:
         """Take the head of the queue off and hand its caller the answer or the failure."""
         item = self._queue.popleft()
         if item.on_answer is not None and not isinstance(outcome, BaseException):
-            item.on_answer(outcome)
+            try:
+                item.on_answer(outcome)
+            except Exception:  # a bug in a hook must not leave the caller waiting or the queue stopped
+                log.exception("%s: the answer to %s could not be handled", self.host.id, item.action)
         if not item.future.done():
             if isinstance(outcome, BaseException):
                 item.future.set_exception(outcome)

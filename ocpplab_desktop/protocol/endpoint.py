@@ -357,10 +357,14 @@ class Endpoint:
                 elif isinstance(event, CallFailed):
                     tag.set_exception(event.error)
             elif tag is not None:  # send_call's `settled`
-                if isinstance(event, CallAnswered):
-                    tag(event.payload, None)
-                elif isinstance(event, CallFailed):
-                    tag(None, event.error)
+                try:
+                    if isinstance(event, CallAnswered):
+                        tag(event.payload, None)
+                    elif isinstance(event, CallFailed):
+                        tag(None, event.error)
+                except Exception:
+                    # A bug of the caller's must not keep the rest of this frame's outcomes from it.
+                    log.exception("%s: the outcome of %s could not be handled", self.station_id, event.call.action)
         if self._calls and not self._dispatching and not self._receiving:
             # A CALL an interceptor released later, from a timer: no receive() awaits it.
             self._tasks.spawn(self._dispatch())

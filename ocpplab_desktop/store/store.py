@@ -307,7 +307,11 @@ class Store(TraceTransfer):
         events = timed_events if isinstance(timed_events, list) else list(timed_events)
         try:
             self._insert(session_id, quick_rows(session_id, events))
-        except UnicodeEncodeError:  # text SQLite cannot take as it is: rolled back, written again escaped
+        except (UnicodeEncodeError, OverflowError, StoreError) as exc:
+            if isinstance(exc, StoreError) and not isinstance(exc.__cause__, _BIND_ERRORS):
+                raise  # the database failed (disk full, locked): the recorder keeps the batch and retries
+            # A value SQLite cannot take as it is (text with a lone surrogate, a value of no SQL type):
+            # rolled back, and written again from the checked rows, which escape or set it aside.
             self._insert(session_id, event_rows(session_id, events))
 
     def _insert(self, session_id: int, rows: dict[Table, list[list[Any]]]) -> None:
@@ -518,6 +522,8 @@ def _multi_insert(table: Table, rows: int) -> str:
 
 
 _MULTI_INSERTS: dict[tuple[str, int], str] = {}
+_BIND_ERRORS = (sqlite3.ProgrammingError, sqlite3.InterfaceError)
+"""What sqlite3 raises for a value it cannot bind (a type SQLite has none for)."""
 
 
 def _session_where(session_id: int, station_id: str | None) -> tuple[str, list[Any]]:

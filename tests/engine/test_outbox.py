@@ -184,3 +184,22 @@ async def test_once_the_start_is_answered_the_kept_stop_carries_the_id_even_if_t
         (row,) = store.outbox_pending("CP")
         assert row.action == "StopTransaction" and json.loads(row.payload)["transactionId"] == 31
         task.cancel()
+
+
+async def test_a_hook_that_fails_on_an_answer_is_logged_and_the_queue_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    host = ScriptedHost(answers=[{"transactionId": 7}, {}])
+    outbox = Outbox(host)
+    host.online = True
+    task = await running(outbox)
+    outbox.resume()
+
+    def broken(answer: dict[str, Any]) -> None:
+        raise KeyError("idTagInfo")
+
+    first = outbox.put("StartTransaction", {"n": 1}, transactional=True, on_answer=broken)
+    second = outbox.put("MeterValues", {"n": 2}, transactional=True)
+    await settle()
+    assert [a for a, _, _ in host.sent] == ["StartTransaction", "MeterValues"]
+    assert first.result() == {"transactionId": 7} and second.result() == {}
+    assert "the answer to StartTransaction could not be handled" in caplog.text
+    task.cancel()

@@ -187,3 +187,27 @@ async def test_only_one_call_is_outstanding_at_a_time() -> None:
     assert len(wire.sent) == 2
     await ep.receive(json.dumps([3, wire.sent[1][1], {"currentTime": "2026-01-01T00:00:00Z"}]))
     await second
+
+
+async def test_send_call_hands_each_outcome_to_its_callback_and_a_failing_callback_stops_nothing() -> None:
+    ep, wire, _ = endpoint(V16)
+    outcomes: list[tuple[Any, Any]] = []
+
+    def broken(result: dict[str, Any] | None, failure: BaseException | None) -> None:
+        outcomes.append((result, failure))
+        raise RuntimeError("a bug of the caller's")
+
+    ep.send_call("Heartbeat", {}, broken)
+    ep.send_call("Heartbeat", {}, lambda result, failure: outcomes.append((result, failure)))
+    ep.send_call("Heartbeat", {}, lambda result, failure: outcomes.append((result, failure)))
+    await asyncio.sleep(0.01)
+    assert len(wire.sent) == 1, "one outstanding CALL at a time"
+    await ep.receive(json.dumps([3, wire.sent[0][1], {"currentTime": "2026-01-01T00:00:00Z"}]))
+    await asyncio.sleep(0.01)
+    assert len(wire.sent) == 2, "the next CALL left although the first one's callback raised"
+    await ep.receive(json.dumps([4, wire.sent[1][1], "InternalError", "boom", {}]))
+    await asyncio.sleep(0.3)  # the third is never answered: response timeout 0.2 s
+    assert outcomes[0] == ({"currentTime": "2026-01-01T00:00:00Z"}, None)
+    assert outcomes[1][0] is None and isinstance(outcomes[1][1], CallErrorReceived)
+    assert outcomes[2][0] is None and isinstance(outcomes[2][1], CallTimeout)
+    assert len(outcomes) == 3 and len(wire.sent) == 3

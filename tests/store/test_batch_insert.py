@@ -6,6 +6,7 @@ Read back with plain sqlite3, independently of the store's own reading code.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from test_text_safety import hostile_frame, plain_frame
 
 from ocpplab_desktop.model.events import MeterSample
 from ocpplab_desktop.store import store as store_module
-from ocpplab_desktop.store.rows import TimedEvent, insert_columns
+from ocpplab_desktop.store.rows import UNRECORDABLE, TimedEvent, insert_columns
 from ocpplab_desktop.store.schema import Table
 from ocpplab_desktop.store.store import ROWS_PER_INSERT, Store
 
@@ -77,3 +78,17 @@ def test_a_batch_with_text_sqlite_refuses_goes_in_whole_once_escaped(tmp_path: P
     seqs, times = stored(db)
     assert seqs == [*range(76), 999, *range(76, 300)]
     assert times == [float(i) for i in range(300)]
+
+
+def test_a_value_sqlite_has_no_type_for_is_set_aside_and_the_rest_of_the_batch_stored(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    events = batch(10)
+    odd = replace(plain_frame(999), note={"not": "text"})  # type: ignore[arg-type]
+    events.insert(5, (odd, 1_700_000_000.0))
+    with Store(db) as store:
+        session_id = store.start_session("odd")
+        store.record(session_id, events)
+    assert stored(db) == (list(range(10)), [float(i) for i in range(10)])
+    with sqlite3.connect(db) as conn:
+        kinds = [row[0] for row in conn.execute("SELECT kind FROM events WHERE session_id = ?", [session_id])]
+    assert kinds == [UNRECORDABLE]
