@@ -161,26 +161,23 @@ def _row(session_id: int, event: Recordable, wall_time: float) -> tuple[Table, l
 
 
 def sample_values(session_id: int, sample: MeterSample, wall_time: float) -> list[Any]:
-    currents = (*sample.current_a, None, None, None)
-    values = {
-        "session_id": session_id,
-        "station_id": sample.station_id,
-        "evse_id": sample.evse_id,
-        "connector_id": sample.connector_id,
-        "sim_time": sample.sim_time,
-        "ts": iso_utc(wall_time),
-        "energy_wh": sample.energy_wh,
-        "power_w": sample.power_w,
-        "limit_w": sample.limit_w,
-        "voltage_v": sample.voltage_v,
-        "current_l1": currents[0],
-        "current_l2": currents[1],
-        "current_l3": currents[2],
-        "soc": sample.soc,
-        "on_wire": int(sample.on_wire),
-        ESCAPED: None,
-    }
-    return [values[name] for name in _SAMPLE_COLUMNS]
+    # In _SAMPLE_COLUMNS' order (checked below, when this module is imported).
+    currents = sample.current_a
+    count = len(currents)
+    return [
+        session_id, sample.station_id, sample.evse_id, sample.connector_id, sample.sim_time, iso_utc(wall_time),
+        sample.energy_wh, sample.power_w, sample.limit_w, sample.voltage_v,
+        currents[0] if count > 0 else None, currents[1] if count > 1 else None, currents[2] if count > 2 else None,
+        sample.soc, int(sample.on_wire), None,
+    ]  # fmt: skip
+
+
+_SAMPLE_ROW_COLUMNS = (
+    "session_id", "station_id", "evse_id", "connector_id", "sim_time", "ts", "energy_wh", "power_w", "limit_w",
+    "voltage_v", "current_l1", "current_l2", "current_l3", "soc", "on_wire", ESCAPED,
+)  # fmt: skip
+if _SAMPLE_ROW_COLUMNS != _SAMPLE_COLUMNS:  # pragma: no cover - a schema change must change sample_values too
+    raise ImportError(f"rows.sample_values is out of step with the meter_samples table: {_SAMPLE_COLUMNS}")
 
 
 def _event_values(

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from labs import started_lab
 
 from ocpplab_desktop.engine.lab import Lab
 
@@ -14,11 +15,5 @@ from ocpplab_desktop.engine.lab import Lab
 async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
     """A lab with the embedded mock CSMS on a free port at x100, stored in a file; `lab.seen` holds
     every event of its bus in order."""
-    lab = Lab(db_path=tmp_path / "lab.db", csms_port=0, speed=100)
-    lab.seen = []  # type: ignore[attr-defined]
-    lab.bus.subscribe(lab.seen.append)  # type: ignore[attr-defined]
-    await lab.start()
-    try:
+    async with started_lab(tmp_path / "lab.db") as lab:
         yield lab
-    finally:
-        await lab.close()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labs import started_lab
 from waits import until
 
 from ocpplab_desktop.engine import faults
@@ -48,19 +49,13 @@ TIMEOUT_S = 1.0
 # --- the lab ---------------------------------------------------------------------------------------
 @asynccontextmanager
 async def running_lab(db_path: Path) -> AsyncIterator[Lab]:
-    lab = Lab(db_path=db_path, csms_port=0, speed=100)
-    lab.seen = []  # type: ignore[attr-defined]
-    lab.bus.subscribe(lab.seen.append)  # type: ignore[attr-defined]
-    await lab.start()
-    assert lab.csms is not None
-    # No heartbeat during a test (an hour at x100 is 36 real seconds): it would be one frame more
-    # on a link whose next frame a fault takes.
-    lab.csms.policy.heartbeat_interval = 3600
-    lab.csms.policy.response_timeout = TIMEOUT_S
-    try:
+    async with started_lab(db_path) as lab:
+        assert lab.csms is not None
+        # No heartbeat during a test (an hour at x100 is 36 real seconds): it would be one frame more
+        # on a link whose next frame a fault takes.
+        lab.csms.policy.heartbeat_interval = 3600
+        lab.csms.policy.response_timeout = TIMEOUT_S
         yield lab
-    finally:
-        await lab.close()
 
 
 @pytest.fixture
