@@ -10,7 +10,7 @@ the connectors that draw). Profile times are the station's own clock (clock faul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ocpplab_desktop.model.clock import Timer
@@ -139,6 +139,24 @@ class SmartCharging:
         for t in [now, *self.profiles.changes(now, now + horizon_s, [outlet], ref=now)]:
             limit = self.profiles.limit_at(outlet, t + _INTO_PERIOD_S, ref=now)
             watts = limit.in_unit(RateUnit.W, outlet.voltage_v, outlet.phases_for(limit.number_phases))
+            points.append((sim_now + t - now, watts))
+        points.append((sim_now + horizon_s, points[-1][1]))
+        return points
+
+    def upcoming_total(self, connectors: Sequence[Connector], horizon_s: float) -> list[tuple[float, float]]:
+        """The limit of `connectors` together (an EVSE's, the station's) in W over the next `horizon_s`
+        seconds, as `upcoming` gives one connector's: their limits added, capped by the station maximum
+        (what the station reports for connector / EVSE 0). Empty without profiles."""
+        if not self.profiles.profiles or not connectors:
+            return []
+        now, sim_now = self.utc_now(), self.station.clock.now
+        # One outlet per place: 2.0.1 limits an EVSE, which all its connectors share; the connector with
+        # the transaction (sorted last, so kept) is the one its TxProfile applies to.
+        by_place = {o.target: o for o in (self.outlet(c) for c in sorted(connectors, key=lambda c: c.tx_started))}
+        outlets = list(by_place.values())
+        points = []
+        for t in [now, *self.profiles.changes(now, now + horizon_s, outlets, ref=now)]:
+            watts = self.profiles.station_value_at(outlets, t + _INTO_PERIOD_S, RateUnit.W, ref=now)
             points.append((sim_now + t - now, watts))
         points.append((sim_now + horizon_s, points[-1][1]))
         return points

@@ -70,17 +70,22 @@ UPCOMING_SHARE = 0.25
 """How far ahead the upcoming limit reaches: a quarter of the time shown, from one minute to six hours."""
 
 UpcomingSource = Callable[[TargetKey, float], list[tuple[float, float]]]
-"""(connector key, horizon s) -> (simulated time, W) points of its composite limit ahead; [] for none."""
+"""(connector, EVSE or station key, horizon s) -> (simulated time, W) points of its limit ahead; [] for none."""
 
 
 def lab_schedules(lab: Lab) -> UpcomingSource:
-    """The upcoming composite limit of a lab station's connector, from its smart-charging part."""
+    """The upcoming composite limit of a lab station's connector, EVSE or whole station, from its
+    smart-charging part (an EVSE's and a station's: their connectors' limits added, capped by the
+    station maximum)."""
 
     def upcoming(key: TargetKey, horizon_s: float) -> list[tuple[float, float]]:
         station_id, evse_id, connector_id = key
         station = lab.stations.get(station_id)
-        if station is None or evse_id is None or connector_id is None:
+        if station is None:
             return []
+        if connector_id is None:
+            chosen = [c for c in station.connectors if evse_id is None or c.evse_id == evse_id]
+            return station.smart_charging.upcoming_total(chosen, horizon_s)
         connector = next(
             (c for c in station.connectors if (c.evse_id, c.connector_id) == (evse_id, connector_id)), None
         )
@@ -243,7 +248,7 @@ class PowerPlot(QWidget):
         self.upcoming_curve = pg.PlotDataItem(name=label, pen=pg.mkPen(colour, width=1, style=style))
         self.plots[0].addItem(self.upcoming_curve)
         self.upcoming_source: UpcomingSource | None = None
-        """Where the upcoming limit of the shown connector comes from (`lab_schedules`); None: not drawn."""
+        """Where the upcoming limit of what is shown comes from (`lab_schedules`); None: not drawn."""
 
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -395,10 +400,11 @@ class PowerPlot(QWidget):
         self._fit_time_window(self._draw_upcoming(span))
 
     def _draw_upcoming(self, span_s: float) -> float:
-        """Draw the shown connector's limit ahead of now; the time up to which there is something to show."""
+        """Draw the shown connector's, EVSE's or station's limit ahead of now; the time up to which there
+        is something to show."""
         points: list[tuple[float, float]] = []
         target = self._target
-        if self.upcoming_source is not None and target is not None and target[2] is not None and self._t0 is not None:
+        if self.upcoming_source is not None and target is not None and self._t0 is not None:
             horizon = min(max(UPCOMING_MIN_S, span_s * UPCOMING_SHARE), UPCOMING_MAX_S)
             points = [(t, w) for t, w in self.upcoming_source(target, horizon) if math.isfinite(w)]
         x = [t - (self._t0 or 0.0) for t, _w in points]

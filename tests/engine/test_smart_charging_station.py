@@ -303,3 +303,30 @@ async def test_16_smart_charging_is_advertised_with_its_keys(lab: Lab) -> None:
     values = {k["key"]: k["value"] for k in answer["configurationKey"]}
     assert "SmartCharging" in values["SupportedFeatureProfiles"].split(",")
     assert values["ChargeProfileMaxStackLevel"] == "10"
+
+
+@pytest.mark.parametrize("version", [V16, V201], ids=str)
+async def test_the_upcoming_limit_of_the_whole_station_adds_its_connectors_and_keeps_under_the_maximum(
+    lab: Lab, version: OcppVersion
+) -> None:
+    # What the power graph draws ahead of now for an EVSE or the station: connector 1 limited to 6 A,
+    # connector 2 at its rating, and from 60 s on a station maximum of 20 kW over both.
+    s = await station(lab, version, f"SC-AHEAD-{version.value}", "ac-dual-2x22kw")
+    await charging(lab, s, 1)
+    cmd = csms(lab)
+    assert (await cmd.set_charging_profile(s.id, profile(version, 3, [(0, 6)]), **place(version, 1)))["status"] == (
+        "Accepted"
+    )
+    later = datetime.fromtimestamp(s.smart_charging.utc_now() + 60, UTC).isoformat(timespec="seconds")
+    maximum = profile(version, 4, [(0, 20_000)], purpose="ChargingStationMaxProfile", unit="W", start=later)
+    assert (await cmd.set_charging_profile(s.id, maximum))["status"] == "Accepted"
+    first, second = s.connector(1, 1), s.connector(2, 1)
+    points = s.smart_charging.upcoming_total([first, second], 300)
+    watts = [w for _, w in points]
+    assert watts[0] == pytest.approx(W_6A + FULL_W)
+    assert watts[-1] == pytest.approx(20_000)
+    assert [t for t, _ in points] == sorted(t for t, _ in points)
+    change = next(t for t, w in points if w == pytest.approx(20_000))
+    assert change - points[0][0] == pytest.approx(60, abs=2)
+    alone = s.smart_charging.upcoming_total([first], 300)
+    assert alone[0][1] == pytest.approx(W_6A) and alone[-1][1] == pytest.approx(W_6A)

@@ -77,6 +77,14 @@ def test_a_profile_from_the_editor_makes_the_graphs_limit_follow_and_the_composi
         ahead_x, ahead_y = plot.upcoming_curve.getData()
         assert ahead_x is not None and len(ahead_x) >= 2 and ahead_x[-1] > x[-1]
         assert list(ahead_y) == pytest.approx([LIMIT_KW] * len(ahead_y))
+        # The whole station's graph has its limit ahead too: its one connector's.
+        window.select_station(station.id)
+        assert plot.target == (station.id, None, None)
+        plot.redraw()
+        station_x, station_y = plot.upcoming_curve.getData()
+        assert station_x is not None and len(station_x) >= 2
+        assert list(station_y) == pytest.approx([LIMIT_KW] * len(station_y))
+        window.select_station(station.id, 1, 1)
 
         asker = console.choose_command("GetCompositeSchedule")
         assert isinstance(asker, SchemaForm)
