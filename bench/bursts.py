@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,26 +24,15 @@ from pathlib import Path
 
 import websockets
 
+sys.path.insert(0, str(Path(__file__).parent))
+from fleet import db_bytes, free_port  # a script beside this one
+
 
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def db_bytes(path: Path) -> int:
-    """The database's size with its write-ahead log copied in and emptied: the log is kept at up to
-    40 MB between checkpoints (store.py, WAL_CHECKPOINT_PAGES), which is not data."""
-    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
 async def burst(url: str, seconds: float, size: int, counter: list[int]) -> int:

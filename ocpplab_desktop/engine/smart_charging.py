@@ -131,33 +131,38 @@ class SmartCharging:
     def upcoming(self, c: Connector, horizon_s: float) -> list[tuple[float, float]]:
         """The connector's composite limit in W over the next `horizon_s` seconds, for the power graph:
         (simulated time, watts) at now, at each change and at the end; empty without profiles."""
-        if not self.profiles.profiles:
-            return []
-        now, sim_now = self.utc_now(), self.station.clock.now
         outlet = self.outlet(c)
-        points = []
-        for t in [now, *self.profiles.changes(now, now + horizon_s, [outlet], ref=now)]:
-            limit = self.profiles.limit_at(outlet, t + _INTO_PERIOD_S, ref=now)
-            watts = limit.in_unit(RateUnit.W, outlet.voltage_v, outlet.phases_for(limit.number_phases))
-            points.append((sim_now + t - now, watts))
-        points.append((sim_now + horizon_s, points[-1][1]))
-        return points
+
+        def watts(t: float, ref: float) -> float:
+            limit = self.profiles.limit_at(outlet, t, ref=ref)
+            return limit.in_unit(RateUnit.W, outlet.voltage_v, outlet.phases_for(limit.number_phases))
+
+        return self._ahead([outlet], horizon_s, watts)
 
     def upcoming_total(self, connectors: Sequence[Connector], horizon_s: float) -> list[tuple[float, float]]:
-        """The limit of `connectors` together (an EVSE's, the station's) in W over the next `horizon_s`
-        seconds, as `upcoming` gives one connector's: their limits added, capped by the station maximum
-        (what the station reports for connector / EVSE 0). Empty without profiles."""
-        if not self.profiles.profiles or not connectors:
-            return []
-        now, sim_now = self.utc_now(), self.station.clock.now
+        """The limit of `connectors` together (an EVSE's, the station's) as `upcoming` gives one
+        connector's: their limits added, capped by the station maximum (what the station reports for
+        connector / EVSE 0)."""
         # One outlet per place: 2.0.1 limits an EVSE, which all its connectors share; the connector with
         # the transaction (sorted last, so kept) is the one its TxProfile applies to.
         by_place = {o.target: o for o in (self.outlet(c) for c in sorted(connectors, key=lambda c: c.tx_started))}
         outlets = list(by_place.values())
-        points = []
-        for t in [now, *self.profiles.changes(now, now + horizon_s, outlets, ref=now)]:
-            watts = self.profiles.station_value_at(outlets, t + _INTO_PERIOD_S, RateUnit.W, ref=now)
-            points.append((sim_now + t - now, watts))
+        return self._ahead(
+            outlets, horizon_s, lambda t, ref: self.profiles.station_value_at(outlets, t, RateUnit.W, ref=ref)
+        )
+
+    def _ahead(
+        self, outlets: list[Outlet], horizon_s: float, watts: Callable[[float, float], float]
+    ) -> list[tuple[float, float]]:
+        """`watts(t, ref)` now, at each change of these outlets' limits within `horizon_s` and at its end,
+        as (simulated time, W); empty without profiles or outlets."""
+        if not self.profiles.profiles or not outlets:
+            return []
+        now, sim_now = self.utc_now(), self.station.clock.now
+        points = [
+            (sim_now + t - now, watts(t + _INTO_PERIOD_S, now))
+            for t in [now, *self.profiles.changes(now, now + horizon_s, outlets, ref=now)]
+        ]
         points.append((sim_now + horizon_s, points[-1][1]))
         return points
 

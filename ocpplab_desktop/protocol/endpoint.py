@@ -189,7 +189,8 @@ class Endpoint:
         It leaves once no other CALL of ours is outstanding (one per direction); its timeout
         runs from then.
         """
-        future, call = self._queue_call(action, payload, timeout, validate)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        call = self._queue(action, payload, timeout, validate, future)
         try:
             if not self._write_now():
                 await self._flush()  # in this task: the CALL is on its way when the caller next runs
@@ -222,15 +223,10 @@ class Endpoint:
         self._queue(action, payload, timeout, validate, settled)
         self._kick()
 
-    def _queue_call(
-        self, action: str, payload: dict[str, Any], timeout: float | None, validate: bool
-    ) -> tuple[asyncio.Future[dict[str, Any]], OutgoingCall]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        return future, self._queue(action, payload, timeout, validate, future)
-
     def _queue(
         self, action: str, payload: dict[str, Any], timeout: float | None, validate: bool, tag: Any
     ) -> OutgoingCall:
+        """Hand a CALL to the core, which tells its outcome to `tag` (a future, or send_call's `settled`)."""
         if self.connection is None:
             raise NotConnected(f"{self.station_id}: not connected, {action} not sent")
         if self._timeout_scale is not None:

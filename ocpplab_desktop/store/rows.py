@@ -1,10 +1,11 @@
 """Engine events as rows of the session database, in the column order `schema.py` declares.
 
-The recorder's writer thread calls `event_rows` once per batch and hands the lists to
-`executemany`, so a frame costs one `Frame.to_record()`, one timestamp and one check per text
-value (see text.py). An event that cannot become a row (a value SQLite has no type for) is not
-allowed to block the batch: it is stored as an `events` row of kind "unrecordable" naming what
-it was, and the rest of the batch goes in.
+The recorder's writer thread makes a batch's rows with `quick_rows` (a frame or a meter sample
+costs one list and one timestamp) and the store inserts them many to a statement. Only when
+SQLite refuses a value does the batch go again through `event_rows`, which checks every value:
+text SQLite cannot take is escaped (see text.py), and an event that cannot become a row (a value
+SQLite has no type for) is not allowed to block the batch: it is stored as an `events` row of
+kind "unrecordable" naming what it was, and the rest of the batch goes in.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ def insert_columns(table: Table) -> tuple[str, ...]:
     return tuple(name for name in table.column_names() if name != "id")
 
 
-def insert_sql(table: Table) -> str:
+def insert_sql(table: Table, rows: int = 1) -> str:
+    """An INSERT of `rows` rows of the columns `insert_columns` names."""
     columns = insert_columns(table)
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    values = ", ".join([f"({', '.join('?' * len(columns))})"] * rows)
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values}"
 
 
 _FRAME_COLUMNS = insert_columns(FRAMES)
@@ -125,31 +128,28 @@ def quick_rows(session_id: int, timed_events: Iterable[TimedEvent]) -> dict[Tabl
 
 
 def _frame_row(session_id: int, f: Frame) -> list[Any]:
-    # In _FRAME_COLUMNS' order (checked below, when this module is imported). The side, direction and
-    # message type go as the enum members: sqlite3 binds a str or int subclass as its text or number,
-    # and an enum's `.value` costs a descriptor call per row.
+    # In _FRAME_COLUMNS' order (checked below, when this module is imported): the values of `to_record()`.
     return [
-        session_id, f.seq, iso_utc(f.wall_time), f.wall_time, f.mono_time, f.station_id, f.side,
-        f.direction, f.message_type, f.unique_id, f.action, f.raw, f.error, f.rtt_ms, f.note,
+        session_id, f.seq, iso_utc(f.wall_time), f.wall_time, f.mono_time, f.station_id, f.side.value,
+        f.direction.value, f.message_type.value, f.unique_id, f.action, f.raw, f.error, f.rtt_ms, f.note,
         f.intended, None,
     ]  # fmt: skip
 
 
-_QUICK_FRAME_COLUMNS = (
+def _check_row_order(builder: str, written: tuple[str, ...], columns: tuple[str, ...]) -> None:
+    if written != columns:  # pragma: no cover - a schema change must change the builder too
+        raise ImportError(f"rows.{builder} is out of step with its table's columns: {columns}")
+
+
+_check_row_order("_frame_row", (
     "session_id", "seq", "ts", "wall_time", "mono_time", "station_id", "side", "direction", "message_type",
     "unique_id", "action", "raw", "error", "rtt_ms", "note", "intended", ESCAPED,
-)  # fmt: skip
-if _QUICK_FRAME_COLUMNS != _FRAME_COLUMNS:  # pragma: no cover - a schema change must change _frame_row too
-    raise ImportError(f"rows._frame_row is out of step with the frames table: {_FRAME_COLUMNS}")
+), _FRAME_COLUMNS)  # fmt: skip
 
 
 def frame_values(session_id: int, frame: Frame) -> list[Any]:
     """A frame's row. Raises ValueError or OverflowError for a wall time out of range, TypeError (see `prepared`)."""
-    record = frame.to_record()
-    record["session_id"] = session_id
-    record["ts"] = iso_utc(frame.wall_time)
-    record[ESCAPED] = None
-    return prepared(_FRAME_COLUMNS, [record[name] for name in _FRAME_COLUMNS])
+    return prepared(_FRAME_COLUMNS, _frame_row(session_id, frame))
 
 
 def _row(session_id: int, event: Recordable, wall_time: float) -> tuple[Table, list[Any]]:
@@ -172,12 +172,10 @@ def sample_values(session_id: int, sample: MeterSample, wall_time: float) -> lis
     ]  # fmt: skip
 
 
-_SAMPLE_ROW_COLUMNS = (
+_check_row_order("sample_values", (
     "session_id", "station_id", "evse_id", "connector_id", "sim_time", "ts", "energy_wh", "power_w", "limit_w",
     "voltage_v", "current_l1", "current_l2", "current_l3", "soc", "on_wire", ESCAPED,
-)  # fmt: skip
-if _SAMPLE_ROW_COLUMNS != _SAMPLE_COLUMNS:  # pragma: no cover - a schema change must change sample_values too
-    raise ImportError(f"rows.sample_values is out of step with the meter_samples table: {_SAMPLE_COLUMNS}")
+), _SAMPLE_COLUMNS)  # fmt: skip
 
 
 def _event_values(

@@ -67,7 +67,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     APP_VERSION = "unknown"
 
-_INSERTS = {table: insert_sql(table) for table in (FRAMES, METER_SAMPLES, EVENTS)}
 # The recorder's sign of life; it also takes back a crash mark set while it could not write.
 _HEARTBEAT = (
     f"UPDATE {SESSIONS.name} SET last_seen = ?, "
@@ -515,9 +514,7 @@ def _multi_insert(table: Table, rows: int) -> str:
     key = table.name, rows  # a Table's own hash walks every column it declares
     statement = _MULTI_INSERTS.get(key)
     if statement is None:
-        single = _INSERTS[table]
-        values = single[single.index(" VALUES ") + len(" VALUES ") :]
-        statement = _MULTI_INSERTS[key] = single + (", " + values) * (rows - 1)
+        statement = _MULTI_INSERTS[key] = insert_sql(table, rows)
     return statement
 
 
